@@ -1,0 +1,5 @@
+"""Allow `python -m reportsync`."""
+
+from reportsync.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,180 @@
+"""Carrying out a Plan through the client: one write per change, no duplicates, partial failure kept."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from reportsync.errors import ApiError
+from reportsync.models import Payload, RemoteReport, normalize
+from reportsync.plan import Change, Plan, fingerprint
+
+Status = Literal["applied", "failed", "skipped"]
+
+
+class ReportsApi(Protocol):
+    def list_reports(self) -> tuple[RemoteReport, ...]: ...
+    def create_report(self, body: Payload) -> RemoteReport: ...
+    def replace_report(self, report_id: str, body: Payload) -> RemoteReport: ...
+    def delete_report(self, report_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    change: Change
+    status: Status
+    remote_id: str | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    results: tuple[ChangeResult, ...]
+
+    def count(self, action: str, status: Status = "applied") -> int:
+        return sum(1 for r in self.results if r.change.action == action and r.status == status)
+
+    @property
+    def failed(self) -> tuple[ChangeResult, ...]:
+        return tuple(r for r in self.results if r.status == "failed")
+
+    @property
+    def skipped(self) -> tuple[ChangeResult, ...]:
+        return tuple(r for r in self.results if r.status == "skipped")
+
+
+class _Abort:
+    """Set when a failure means no further change can succeed (bad key, forbidden)."""
+
+    def __init__(self) -> None:
+        self.reason = ""
+        self.lock = threading.Lock()
+
+    def set(self, reason: str) -> None:
+        with self.lock:
+            self.reason = self.reason or reason
+
+
+def apply_plan(
+    plan: Plan,
+    api: ReportsApi,
+    parallelism: int = 4,
+    on_result: Callable[[ChangeResult], None] | None = None,
+) -> ApplyResult:
+    """Apply every change; reports are independent, so one failure does not stop the others."""
+    abort = _Abort()
+    reserved = frozenset(c.remote_id for c in plan.changes if c.remote_id)
+
+    def run(change: Change) -> ChangeResult:
+        result = _apply_one(change, api, abort, reserved)
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    workers = max(1, min(parallelism, len(plan.changes) or 1))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:
+        results = tuple(pool.map(run, plan.changes))
+    return ApplyResult(results)
+
+
+def _apply_one(change: Change, api: ReportsApi, abort: _Abort, reserved: frozenset[str]) -> ChangeResult:
+    if abort.reason:
+        return ChangeResult(change, "skipped", change.remote_id, f"not attempted: {abort.reason}")
+    try:
+        return _write(change, api, reserved)
+    except ApiError as exc:
+        if exc.status in (401, 403):
+            abort.set(f"the API refused the key ({exc.status})")
+        return ChangeResult(change, "failed", change.remote_id, exc.message)
+
+
+def _write(change: Change, api: ReportsApi, reserved: frozenset[str]) -> ChangeResult:
+    assert change.body is not None or change.action == "delete"
+    if change.action == "create":
+        return _create(change, api, reserved)
+    assert change.remote_id is not None
+    if change.action == "update":
+        assert change.body is not None
+        report = api.replace_report(change.remote_id, change.body)
+        return ChangeResult(change, "applied", report.id)
+    try:
+        api.delete_report(change.remote_id)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        return ChangeResult(change, "applied", change.remote_id, "already deleted")
+    return ChangeResult(change, "applied", change.remote_id)
+
+
+def _create(change: Change, api: ReportsApi, reserved: frozenset[str]) -> ChangeResult:
+    assert change.body is not None
+    try:
+        return ChangeResult(change, "applied", api.create_report(change.body).id)
+    except ApiError as exc:
+        if not exc.ambiguous:
+            raise
+        first_error = exc
+    # The create may or may not have happened: re-read, adopt it if it exists, post only if it provably
+    # does not. A second ambiguous failure is reported, never retried blindly.
+    adopted = adopt_after_ambiguous(change, api, reserved)
+    if adopted is not None:
+        return ChangeResult(change, "applied", adopted.id, "adopted after an ambiguous create")
+    try:
+        report = api.create_report(change.body)
+    except ApiError as exc:
+        raise ApiError(
+            exc.method,
+            exc.path,
+            exc.status,
+            exc.code,
+            f"{exc.api_message} (after a first ambiguous attempt: {first_error.message})",
+            exc.details,
+            exc.ambiguous,
+        ) from None
+    return ChangeResult(change, "applied", report.id, "created on a second attempt")
+
+
+def adopt_after_ambiguous(
+    change: Change, api: ReportsApi, reserved: frozenset[str] = frozenset()
+) -> RemoteReport | None:
+    """The remote report with the change's identity, made to match the body if it differs.
+
+    Reports other changes of the plan will update or delete (`reserved`) are never adopted: a pinned
+    rename may not have happened yet.
+    """
+    found = find_by_identity(api.list_reports(), change, reserved)
+    if not found:
+        return None
+    report = found[0]
+    assert change.body is not None
+    if normalize(report.payload) != normalize(change.body):
+        report = api.replace_report(report.id, change.body)
+    return report
+
+
+def find_by_identity(
+    remote: Sequence[RemoteReport], change: Change, reserved: frozenset[str] = frozenset()
+) -> list[RemoteReport]:
+    return [r for r in remote if r.identity == change.identity and r.id not in reserved]
+
+
+def stale_changes(plan: Plan, remote: Sequence[RemoteReport]) -> list[str]:
+    """Why each change of a saved plan no longer fits the remote state (empty: the plan is fresh)."""
+    by_id = {r.id: r for r in remote}
+    reserved = frozenset(c.remote_id for c in plan.changes if c.remote_id)
+    reasons: list[str] = []
+    for change in plan.changes:
+        label = f"{change.action} {change.report_name!r} ({change.environment})"
+        if change.action == "create":
+            if find_by_identity(remote, change, reserved):
+                reasons.append(f"{label}: a remote report with this name now exists")
+            continue
+        current = by_id.get(change.remote_id or "")
+        if current is None:
+            reasons.append(f"{label}: remote report {change.remote_id} no longer exists")
+        elif fingerprint(current.payload) != change.fingerprint:
+            reasons.append(f"{label}: remote report {change.remote_id} changed since the plan was made")
+    return reasons

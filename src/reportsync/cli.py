@@ -1,0 +1,185 @@
+"""The command line: parsing, dispatch, exit codes and the one place errors become messages."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from typing import TextIO
+
+from reportsync import __version__
+from reportsync.console import Console
+from reportsync.errors import ExitStatus, InvalidFilesError, PlanError, ReportsyncError
+
+Handler = Callable[[argparse.Namespace, Console], int]
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--debug", action="store_true", help="show HTTP calls and tracebacks")
+    parser.add_argument("--no-color", action="store_true", help="never colour the output")
+
+
+def _remote_flags(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    parser.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports)")
+    parser.add_argument(
+        "--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)"
+    )
+    parser.add_argument(
+        "--project",
+        metavar="NAME",
+        action="append",
+        help="only this project of the config (repeatable)",
+    )
+    parser.add_argument("--format", choices=formats, default="text", help="output format")
+    parser.add_argument(
+        "--prune", action="store_true", default=None, help="delete remote reports no file manages"
+    )
+    parser.add_argument("--force", action="store_true", help="go past the safety threshold")
+    parser.add_argument(
+        "--target",
+        metavar="NAME_OR_GLOB",
+        action="append",
+        help="only reports whose name matches (repeatable)",
+    )
+    parser.add_argument(
+        "--emulator", action="store_true", help="run against a built-in emulator (no key needed)"
+    )
+    parser.add_argument(
+        "--no-summary", action="store_true", help="do not write to $GITHUB_STEP_SUMMARY"
+    )
+    parser.add_argument(
+        "--max-change-percent", type=float, metavar="P", help="safety threshold (default 30)"
+    )
+    parser.add_argument(
+        "--min-existing",
+        type=int,
+        metavar="N",
+        help="threshold applies from N remote reports (default 10)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reportsync",
+        description="Keep Qonversion scheduled reports in git and make the live project match.",
+    )
+    parser.add_argument("--version", action="version", version=f"reportsync {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("validate", help="check report files offline")
+    p.add_argument(
+        "--reports", metavar="DIR", default="reports", help="reports folder (default: ./reports)"
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    _common(p)
+    p.set_defaults(handler="reportsync.commands.files:run_validate")
+
+    p = sub.add_parser("schema", help="print the JSON Schema of report files")
+    p.add_argument(
+        "name", nargs="?", default="scheduled-report.schema.json", help=argparse.SUPPRESS
+    )
+    _common(p)
+    p.set_defaults(handler="reportsync.commands.files:run_schema")
+
+    p = sub.add_parser("plan", help="show what apply would change")
+    _remote_flags(p, ("text", "json", "markdown"))
+    p.add_argument("--out", metavar="FILE", help="also save the plan for `apply FILE`")
+    p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
+    _common(p)
+    p.set_defaults(handler="reportsync.commands.remote:run_plan")
+
+    p = sub.add_parser("apply", help="make the remote reports match the files")
+    p.add_argument(
+        "plan_file", nargs="?", metavar="PLAN_FILE", help="apply exactly this saved plan"
+    )
+    _remote_flags(p, ("text", "json"))
+    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--parallelism", type=int, metavar="N", help="concurrent changes (default 4)")
+    _common(p)
+    p.set_defaults(handler="reportsync.commands.remote:run_apply")
+
+    p = sub.add_parser("emulator", help="run the local Qonversion API emulator")
+    from reportsync import emulator
+
+    emulator.add_arguments(p)
+    _common(p)
+    p.set_defaults(handler="reportsync.commands.serve:run_emulator")
+
+    _add_daily_commands(sub)
+    return parser
+
+
+def _add_daily_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("import", help="write files for remote reports no file manages yet")
+    _remote_flags(p, ("text", "json"))
+    p.add_argument("--dry-run", action="store_true", help="list what would be written")
+    p.add_argument("--environment", choices=("sandbox", "production"))
+    p.add_argument("--name", metavar="GLOB", help="only reports whose name matches")
+    _common(p)
+    p.set_defaults(handler="reportsync.commands.adopt:run_import")
+
+    p = sub.add_parser("destinations", help="list the destinations reports can deliver to")
+    _remote_flags(p, ("text", "json"))
+    _common(p)
+    p.set_defaults(handler="reportsync.commands.adopt:run_destinations")
+
+    p = sub.add_parser("send-test", help="trigger a test delivery of a managed report")
+    p.add_argument("name", metavar="NAME", help="report name")
+    p.add_argument("--environment", choices=("sandbox", "production"))
+    _remote_flags(p, ("text", "json"))
+    _common(p)
+    p.set_defaults(handler="reportsync.commands.adopt:run_send_test")
+
+
+def _resolve(spec: str) -> Handler:
+    import importlib
+
+    module_name, _, attr = spec.partition(":")
+    handler: Handler = getattr(importlib.import_module(module_name), attr)
+    return handler
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    environ = dict(os.environ if env is None else env)
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    color = not args.no_color and "NO_COLOR" not in environ and out.isatty()
+    console = Console(out=out, err=err, env=environ, color=color, debug=args.debug)
+    return run(args, console)
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    try:
+        return int(_resolve(args.handler)(args, console))
+    except InvalidFilesError as exc:
+        console.problems(exc.problems)
+        console.error(exc.message)
+        return int(exc.exit_status)
+    except PlanError as exc:
+        console.annotate(exc.problems)
+        console.error(exc.message)
+        return int(exc.exit_status)
+    except ReportsyncError as exc:
+        console.error(exc.message)
+        return int(exc.exit_status)
+    except KeyboardInterrupt:
+        console.error("interrupted.")
+        return 130
+    except Exception as exc:  # the one place unexpected failures are reported
+        if console.debug:
+            console.err.write(traceback.format_exc())
+        console.error(
+            f"internal error: {type(exc).__name__}: {exc}. "
+            "Run again with --debug for the traceback, and please report it."
+        )
+        return int(ExitStatus.ERROR)

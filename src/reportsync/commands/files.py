@@ -1,0 +1,46 @@
+"""Offline commands: `validate` and `schema`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from reportsync.console import Console
+from reportsync.errors import ExitStatus
+
+
+def run_validate(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.validate import collect
+
+    specs, problems, files = collect(Path(args.reports))
+    if args.format == "json":
+        console.print(json.dumps(_validate_json(len(specs), files, problems), indent=2))
+        console.annotate(problems)
+    else:
+        console.problems(problems, to_err=False)
+        console.print(_validate_summary(len(specs), files, len(problems)))
+    return ExitStatus.ERROR if problems else ExitStatus.OK
+
+
+def _validate_summary(reports: int, files: int, problems: int) -> str:
+    files_text = f"{files} file{'s' if files != 1 else ''}"
+    if problems:
+        return f"{problems} problem{'s' if problems != 1 else ''} found in {files_text}."
+    return f"{reports} report{'s' if reports != 1 else ''} in {files_text}: all valid."
+
+
+def _validate_json(reports: int, files: int, problems: list) -> dict:  # type: ignore[type-arg]
+    return {
+        "valid": not problems,
+        "files": files,
+        "reports": reports,
+        "problems": [{"file": p.file, "line": p.line, "col": p.col, "message": p.message} for p in problems],
+    }
+
+
+def run_schema(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.schema import schema_text
+
+    console.out.write(schema_text(args.name))
+    return ExitStatus.OK

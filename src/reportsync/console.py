@@ -1,0 +1,83 @@
+"""Where output goes: stdout for the product, stderr for diagnostics, GitHub annotations and summary."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from reportsync.errors import Problem
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(problem: Problem, level: str = "error") -> str:
+    """A GitHub Actions workflow command that shows the problem on the pull request's diff."""
+    props = [f"file={_escape_property(problem.file)}"]
+    if problem.line:
+        props.append(f"line={problem.line}")
+        if problem.col:
+            props.append(f"col={problem.col}")
+    return f"::{level} {','.join(props)}::{_escape_data(problem.message)}"
+
+
+@dataclass
+class Console:
+    """The I/O of one run, passed in so that tests drive the CLI in process."""
+
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    env: Mapping[str, str] = field(default_factory=dict)
+    color: bool = False
+    debug: bool = False
+    inp: TextIO = field(default_factory=lambda: sys.stdin)
+    secrets: set[str] = field(default_factory=set)
+
+    def _redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    @property
+    def in_github(self) -> bool:
+        return self.env.get("GITHUB_ACTIONS") == "true"
+
+    def print(self, text: str = "") -> None:
+        self.out.write(self._redact(text) + "\n")
+
+    def info(self, text: str) -> None:
+        self.err.write(self._redact(text) + "\n")
+
+    def error(self, text: str) -> None:
+        self.err.write(f"{self.paint('Error:', '31;1')} {self._redact(text)}\n")
+
+    def log(self, text: str) -> None:
+        if self.debug:
+            self.err.write(f"debug: {self._redact(text)}\n")
+
+    def problems(self, problems: tuple[Problem, ...] | list[Problem], to_err: bool = True) -> None:
+        stream = self.err if to_err else self.out
+        for problem in problems:
+            stream.write(self._redact(f"{problem}") + "\n")
+        self.annotate(problems)
+
+    def annotate(self, problems: tuple[Problem, ...] | list[Problem]) -> None:
+        if self.in_github:
+            for problem in problems:
+                self.err.write(annotation(problem) + "\n")
+
+    def paint(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def append_summary(self, markdown: str) -> None:
+        path = self.env.get("GITHUB_STEP_SUMMARY")
+        if path:
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(self._redact(markdown.rstrip("\n")) + "\n\n")

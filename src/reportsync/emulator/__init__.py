@@ -1,0 +1,26 @@
+"""A local emulator of the Qonversion v4 scheduled-reports API, with fault injection for tests."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from reportsync.emulator.cli import add_arguments, run
+
+if TYPE_CHECKING:
+    from reportsync.emulator.faults import Faults
+    from reportsync.emulator.server import Emulator
+
+__all__ = ["Emulator", "Faults", "add_arguments", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    # The server (http.server, email, ...) loads only when used: `reportsync --help` stays fast.
+    if name == "Emulator":
+        from reportsync.emulator.server import Emulator
+
+        return Emulator
+    if name == "Faults":
+        from reportsync.emulator.faults import Faults
+
+        return Faults
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

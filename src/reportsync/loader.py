@@ -1,0 +1,174 @@
+"""Reading report files: YAML text to Documents that remember where every key and value stood."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reportsync.errors import LoadError, Problem
+from reportsync.models import Document, Position
+
+MAX_FILE_BYTES = 1024 * 1024  # a report is a few hundred bytes; anything this big is a mistake
+REPORT_SUFFIXES = (".yaml", ".yml")
+
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_INT, _FLOAT, _TIMESTAMP = (f"tag:yaml.org,2002:{t}" for t in ("int", "float", "timestamp"))
+
+# YAML 1.1 reads `10:30` as the base-60 integer 630 and `2024-01-01` as a date. Report files need
+# neither, so these resolvers drop the sexagesimal forms and timestamps: such scalars stay strings.
+_INT_RE = re.compile(
+    r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"
+)
+_FLOAT_RE = re.compile(
+    r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """Safe loader that records positions, refuses duplicate keys and aliases."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT, _TIMESTAMP)]
+        for first, resolvers in _Base.yaml_implicit_resolvers.items()
+    }
+
+    def __init__(self, stream: str, file: str) -> None:
+        super().__init__(stream)
+        self.file = file
+        self.marks: dict[int, dict[Any, tuple[Position, Position]]] = {}
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise _fail(
+                self.file,
+                node.start_mark,
+                "YAML anchors and aliases (&name / *name) are not allowed in report files; "
+                "write each value out",
+            )
+        return super().construct_object(node, deep=deep)
+
+    def construct_report_map(self, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+        data: dict[Any, Any] = {}
+        yield data
+        marks: dict[Any, tuple[Position, Position]] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node)
+            if not isinstance(key, str):
+                raise _fail(self.file, key_node.start_mark, f"key {key!r} must be a plain name")
+            if key in data:
+                first = marks[key][0][0]
+                raise _fail(
+                    self.file,
+                    key_node.start_mark,
+                    f"duplicate key {key!r} (first set on line {first})",
+                )
+            data[key] = self.construct_object(value_node)
+            marks[key] = (_pos(key_node.start_mark), _pos(value_node.start_mark))
+        self.marks[id(data)] = marks
+
+    def construct_report_seq(self, node: yaml.SequenceNode) -> Iterator[list[Any]]:
+        data: list[Any] = []
+        yield data
+        marks: dict[Any, tuple[Position, Position]] = {}
+        for index, child in enumerate(node.value):
+            data.append(self.construct_object(child))
+            marks[index] = (_pos(child.start_mark), _pos(child.start_mark))
+        self.marks[id(data)] = marks
+
+
+_Loader.add_implicit_resolver(_INT, _INT_RE, list("-+0123456789"))
+_Loader.add_implicit_resolver(_FLOAT, _FLOAT_RE, list("-+0123456789."))
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_report_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_report_seq)
+
+
+def _pos(mark: Any) -> Position:
+    return (mark.line + 1, mark.column + 1)
+
+
+def _fail(file: str, mark: Any, message: str) -> LoadError:
+    line, col = _pos(mark) if mark is not None else (0, 0)
+    return LoadError(Problem(file, line, col, message))
+
+
+def find_report_files(folder: Path) -> list[Path]:
+    """Every *.yaml/*.yml below folder, sorted, skipping hidden files and folders."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(
+            Path(root, f) for f in files if f.endswith(REPORT_SUFFIXES) and not f.startswith(".")
+        )
+    return sorted(found)
+
+
+def read_text(path: Path, label: str) -> str:
+    """The file as text, or a LoadError saying why it is not a readable YAML text file."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise LoadError(Problem(label, 0, 0, f"cannot read file: {exc.strerror}")) from None
+    if len(raw) > MAX_FILE_BYTES:
+        message = "file is larger than 1 MiB; a report file holds a few hundred bytes"
+        raise LoadError(Problem(label, 0, 0, message))
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise LoadError(Problem(label, line, 0, "file is binary (NUL byte), not YAML text"))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        bad = raw[exc.start]
+        raise LoadError(
+            Problem(label, line, 0, f"file is not UTF-8 text (byte 0x{bad:02x})")
+        ) from None
+
+
+def parse_documents(text: str, label: str) -> list[Document]:
+    """Every non-empty document of a YAML stream; errors name the file, line and column."""
+    loader = _Loader(text, label)
+    documents: list[Document] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            data = loader.construct_document(node)
+            if data is None:
+                continue
+            line = node.start_mark.line + 1
+            documents.append(Document(label, len(documents), line, data, loader.marks))
+    except yaml.MarkedYAMLError as exc:
+        raise _fail(label, exc.problem_mark, _yaml_message(exc, text)) from None
+    except yaml.YAMLError as exc:
+        raise LoadError(Problem(label, 0, 0, f"not valid YAML: {exc}")) from None
+    except RecursionError:
+        raise LoadError(Problem(label, 0, 0, "YAML is nested too deeply")) from None
+    finally:
+        loader.dispose()
+    if not documents:
+        raise LoadError(Problem(label, 1, 0, "file holds no report (it is empty or only comments)"))
+    return documents
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError, text: str) -> str:
+    problem = exc.problem or "syntax error"
+    mark = exc.problem_mark
+    lines = text.splitlines()
+    at = lines[mark.line][mark.column : mark.column + 1] if mark and mark.line < len(lines) else ""
+    if at == "\t" or "'\\t'" in problem:
+        return "tab character: YAML indentation must use spaces, not tabs"
+    text = f"not valid YAML: {problem}"
+    if exc.context:
+        text += f" ({exc.context})"
+    return text
+
+
+def load_file(path: Path, label: str | None = None) -> list[Document]:
+    name = label if label is not None else str(path)
+    return parse_documents(read_text(path, name), name)

@@ -1,0 +1,78 @@
+"""Turning schema violations into sentences written for people."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def field_label(path: Sequence[Any]) -> str:
+    label = ""
+    for part in path:
+        label += f"[{part}]" if isinstance(part, int) else (f".{part}" if label else str(part))
+    return label or "report"
+
+
+def show(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "empty (null)"
+    return json.dumps(value) if isinstance(value, bool | int | float) else repr(value)
+
+
+def send_at_message(value: Any) -> str:
+    if not isinstance(value, str):
+        return f'{show(value)} must be a quoted time "HH:MM" on a 30-minute slot, e.g. "09:00"'
+    match = _TIME.match(value)
+    if not match:
+        return f'{show(value)} is not a time "HH:MM" on a 30-minute slot, e.g. "09:00"'
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if hours > 23 or minutes > 59:
+        return f'{show(value)} is not a time of day: use "00:00" to "23:30"'
+    if len(match.group(1)) == 1:
+        fixed = f"{hours:02d}:{minutes:02d}"
+        if minutes in (0, 30):
+            return f'{show(value)} needs a two-digit hour: write "{fixed}"'
+    if minutes not in (0, 30):
+        low = f"{hours:02d}:{0 if minutes < 30 else 30:02d}"
+        high = f"{hours:02d}:30" if minutes < 30 else f"{(hours + 1) % 24:02d}:00"
+        return f'{show(value)} is not on a 30-minute slot (e.g. "{low}" or "{high}")'
+    return f'{show(value)} needs a two-digit hour: write "{hours:02d}:{minutes:02d}"'
+
+
+def type_message(value: Any, expected: Any, enum: Sequence[Any] | None) -> str:
+    wanted = {
+        "string": "a string",
+        "integer": "a whole number",
+        "object": "a mapping",
+        "array": "a list",
+        "boolean": "true or false",
+    }.get(str(expected), str(expected))
+    text = f"{show(value)} must be {wanted}"
+    if enum:
+        text += f" (one of {', '.join(show(v) for v in enum)})"
+    if expected == "string" and isinstance(value, bool | int | float):
+        text += "; put it in quotes"
+    return text
+
+
+def unknown_key_message(key: str, known: Sequence[str]) -> str:
+    text = f"unknown field {show(key)}"
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if not close:
+        close = [k for k in known if k.replace("_", "") == key.lower().replace("_", "")]
+    if close:
+        text += f" (did you mean {show(close[0])}?)"
+    else:
+        text += f"; allowed: {', '.join(known)}"
+    return text

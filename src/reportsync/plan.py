@@ -1,0 +1,279 @@
+"""The planner: a pure function of (desired, remote) to a Plan; the only module importing deepdiff."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any, Literal
+
+from reportsync.errors import PlanError, Problem
+from reportsync.models import (
+    Destination,
+    Identity,
+    Payload,
+    RemoteReport,
+    ReportSpec,
+    api_body,
+    normalize,
+)
+
+Action = Literal["create", "update", "delete"]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Change:
+    """One planned write. `fingerprint` is of the remote object it was computed from (None: absent)."""
+
+    action: Action
+    environment: str
+    report_name: str
+    remote_id: str | None
+    file: str | None
+    line: int
+    before: Payload | None = field(hash=False)
+    after: Payload | None = field(hash=False)
+    fields: tuple[FieldChange, ...] = ()
+    fingerprint: str | None = None
+    body: Payload | None = field(default=None, hash=False)
+
+    @property
+    def identity(self) -> Identity:
+        return (self.environment, self.report_name)
+
+
+@dataclass(frozen=True)
+class Unmanaged:
+    remote_id: str
+    environment: str
+    report_name: str
+    ignored: bool = False  # matched an ignore glob: never pruned
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    prune: bool = False
+    targets: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    max_change_percent: float = 30.0
+    min_existing: int = 10
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    unchanged: int
+    unmanaged: tuple[Unmanaged, ...]
+    remote_count: int
+    options: PlanOptions = PlanOptions()
+
+    def count(self, action: Action) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.options.targets)
+
+
+def fingerprint(payload: Mapping[str, Any]) -> str:
+    """A short digest of the comparable form of a remote report (labels, runs etc. excluded)."""
+    text = json.dumps(normalize(payload), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def matches(name: str, globs: Sequence[str]) -> bool:
+    return any(fnmatchcase(name, g) for g in globs)
+
+
+def build_plan(
+    desired: Sequence[ReportSpec],
+    remote: Sequence[RemoteReport],
+    destinations: Sequence[Destination],
+    options: PlanOptions = PlanOptions(),
+) -> Plan:
+    """What must change so that remote matches desired. Raises PlanError when that is unsafe."""
+    check_destinations(desired, destinations)
+    selected = [
+        s
+        for s in desired
+        if not options.targets or matches(s.payload["report_name"], options.targets)
+    ]
+    pairs = match_reports(desired, remote)
+    changes: list[Change] = []
+    unchanged = 0
+    for spec in selected:
+        change = diff_report(spec, pairs.get(spec.where))
+        if change is None:
+            unchanged += 1
+        else:
+            changes.append(change)
+    claimed = {r.id for r in pairs.values() if r is not None}
+    unmanaged = tuple(_unmanaged(r, options) for r in remote if r.id not in claimed)
+    if options.prune:
+        changes.extend(
+            _delete(u, remote) for u in unmanaged if not u.ignored and _targeted(u, options)
+        )
+    return Plan(tuple(changes), unchanged, unmanaged, len(remote), options)
+
+
+def _targeted(u: Unmanaged, options: PlanOptions) -> bool:
+    return not options.targets or matches(u.report_name, options.targets)
+
+
+def _unmanaged(report: RemoteReport, options: PlanOptions) -> Unmanaged:
+    env, name = report.identity
+    return Unmanaged(report.id, env, name, matches(name, options.ignore))
+
+
+def _delete(u: Unmanaged, remote: Sequence[RemoteReport]) -> Change:
+    report = next(r for r in remote if r.id == u.remote_id)
+    before = normalize(report.payload)
+    return Change(
+        "delete",
+        u.environment,
+        u.report_name,
+        u.remote_id,
+        None,
+        0,
+        before,
+        None,
+        fingerprint=fingerprint(report.payload),
+    )
+
+
+def match_reports(
+    desired: Sequence[ReportSpec], remote: Sequence[RemoteReport]
+) -> dict[str, RemoteReport | None]:
+    """Pair each desired report (by its `where`) with its remote report, or None for a create."""
+    by_id = {r.id: r for r in remote}
+    pinned = {s.pinned_id for s in desired if s.pinned_id}
+    by_identity: dict[Identity, list[RemoteReport]] = defaultdict(list)
+    for report in remote:
+        if report.id not in pinned:
+            by_identity[report.identity].append(report)
+    pairs: dict[str, RemoteReport | None] = {}
+    problems: list[Problem] = []
+    for spec in desired:
+        if spec.pinned_id:
+            pairs[spec.where] = by_id.get(spec.pinned_id)
+            if pairs[spec.where] is None:
+                problems.append(
+                    Problem(
+                        spec.file,
+                        spec.line,
+                        0,
+                        f"id {spec.pinned_id!r} is pinned but no remote report has it; "
+                        "remove `id:` to create the report anew",
+                    )
+                )
+            continue
+        found = by_identity.get(spec.identity, [])
+        if len(found) > 1:
+            ids = ", ".join(r.id for r in found)
+            problems.append(
+                Problem(
+                    spec.file,
+                    spec.line,
+                    0,
+                    f"{len(found)} remote reports are named {spec.identity[1]!r} ({spec.identity[0]}): "
+                    f"ids {ids}; pin one by adding `id: {found[0].id}` to the file",
+                )
+            )
+        pairs[spec.where] = found[0] if found else None
+    if problems:
+        raise PlanError(_summarise(problems), tuple(problems))
+    return pairs
+
+
+def _summarise(problems: Sequence[Problem]) -> str:
+    return "; ".join(str(p) for p in problems)
+
+
+def check_destinations(desired: Sequence[ReportSpec], destinations: Sequence[Destination]) -> None:
+    """Every destination a file names must exist in the listing, before any change is planned."""
+    known = {(d.type, d.id) for d in destinations}
+    known_ids = sorted(d.id for d in destinations)
+    problems: list[Problem] = []
+    for spec in desired:
+        for dest in spec.payload["destinations"]:
+            if (dest["type"], dest["id"]) in known:
+                continue
+            close = difflib.get_close_matches(dest["id"], known_ids, n=3, cutoff=0.5)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            problems.append(
+                Problem(
+                    spec.file,
+                    spec.line,
+                    0,
+                    f"unknown destination {dest['type']}:{dest['id']}{hint}; "
+                    f"known ids: {', '.join(known_ids) or 'none'}",
+                )
+            )
+    if problems:
+        raise PlanError(_summarise(problems), tuple(problems))
+
+
+def diff_report(spec: ReportSpec, remote: RemoteReport | None) -> Change | None:
+    env, name = spec.identity
+    after = normalize(spec.payload)
+    body = api_body(spec.payload)
+    if remote is None:
+        return Change("create", env, name, None, spec.file, spec.line, None, after, body=body)
+    before = normalize(remote.payload)
+    if before == after:
+        return None
+    return Change(
+        "update",
+        env,
+        name,
+        remote.id,
+        spec.file,
+        spec.line,
+        before,
+        after,
+        field_changes(before, after),
+        fingerprint(remote.payload),
+        body,
+    )
+
+
+def field_changes(before: Payload, after: Payload) -> tuple[FieldChange, ...]:
+    from deepdiff import DeepDiff
+
+    roots = DeepDiff(before, after, ignore_order=False).affected_root_keys
+    return tuple(
+        FieldChange(k, before.get(k), after.get(k)) for k in sorted(roots, key=_field_order)
+    )
+
+
+def _field_order(name: Any) -> int:
+    from reportsync.constants import WRITABLE_FIELDS
+
+    return WRITABLE_FIELDS.index(name) if name in WRITABLE_FIELDS else len(WRITABLE_FIELDS)
+
+
+def threshold_breach(plan: Plan) -> str | None:
+    """Octodns-style guard: too large a share of remote reports updated or deleted at once."""
+    opts = plan.options
+    touched = plan.count("update") + plan.count("delete")
+    if plan.remote_count < opts.min_existing or touched == 0:
+        return None
+    share = 100.0 * touched / plan.remote_count
+    if share <= opts.max_change_percent:
+        return None
+    return (
+        f"this plan updates or deletes {touched} of {plan.remote_count} remote reports "
+        f"({share:.0f}%, above the {opts.max_change_percent:g}% threshold); "
+        "review it and re-run with --force if it is intended"
+    )

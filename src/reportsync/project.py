@@ -1,0 +1,64 @@
+"""Which projects a run covers: the optional reportsync.yaml merged with command-line flags."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from reportsync.constants import KEY_ENV
+from reportsync.errors import ConfigError
+
+CONFIG_FILE = "reportsync.yaml"
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str = "default"
+    reports: Path = Path("reports")
+    key_env: str = KEY_ENV
+    prune: bool = False
+    parallelism: int = 4
+    max_change_percent: float = 30.0
+    min_existing: int = 10
+    ignore: tuple[str, ...] = ()
+
+
+def resolve_projects(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Project, ...]:
+    """Projects from the config file (if any), each with the command-line flags laid over it."""
+    config = getattr(args, "config", None)
+    path = Path(config) if config else Path(CONFIG_FILE)
+    if config and not path.is_file():
+        raise ConfigError(f"config file {config} not found")
+    if path.is_file():
+        from reportsync.config import load_config
+
+        projects = load_config(path)
+    else:
+        projects = (Project(),)
+    wanted = getattr(args, "project", None)
+    if wanted:
+        unknown = sorted(set(wanted) - {p.name for p in projects})
+        if unknown:
+            names = ", ".join(p.name for p in projects)
+            raise ConfigError(f"no project named {', '.join(unknown)} in {path} (projects: {names})")
+        projects = tuple(p for p in projects if p.name in wanted)
+    return tuple(_override(p, args) for p in projects)
+
+
+def _override(project: Project, args: argparse.Namespace) -> Project:
+    changes: dict[str, object] = {}
+    if getattr(args, "reports", None):
+        changes["reports"] = Path(args.reports)
+    if getattr(args, "prune", None):
+        changes["prune"] = True
+    if getattr(args, "parallelism", None) is not None:
+        if args.parallelism < 1:
+            raise ConfigError("--parallelism must be at least 1")
+        changes["parallelism"] = args.parallelism
+    if getattr(args, "max_change_percent", None) is not None:
+        changes["max_change_percent"] = args.max_change_percent
+    if getattr(args, "min_existing", None) is not None:
+        changes["min_existing"] = args.min_existing
+    return replace(project, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,201 @@
+"""Plans and apply results as text (Terraform-shaped), JSON and Markdown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from reportsync.apply import ApplyResult, ChangeResult
+from reportsync.constants import WRITABLE_FIELDS
+from reportsync.plan import Change, Plan
+
+FORMAT_VERSION = "1"
+MARKDOWN_LIMIT = 65_000
+SYMBOL = {"create": "+", "update": "~", "delete": "-"}
+COLOR = {"create": "32", "update": "33", "delete": "31"}
+Paint = Callable[[str, str], str]
+
+
+def _plain(text: str, code: str) -> str:
+    return text
+
+
+def value(v: Any) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(str(d.get("id", d)) if isinstance(d, dict) else str(d) for d in v) + "]"
+    return json.dumps(v, ensure_ascii=False)
+
+
+def change_title(change: Change) -> str:
+    text = f"{change.action} {value(change.report_name)} ({change.environment})"
+    if change.remote_id:
+        text += f" id {change.remote_id}"
+    if change.file:
+        text += f" from {change.file}"
+    elif change.action == "delete":
+        text += ": no file manages it (--prune)"
+    return text
+
+
+def change_lines(change: Change, paint: Paint = _plain) -> list[str]:
+    symbol = paint(SYMBOL[change.action], COLOR[change.action])
+    lines = [f"  {symbol} {change_title(change)}"]
+    if change.action == "update":
+        lines += [f"      ~ {f.name}: {value(f.old)} -> {value(f.new)}" for f in change.fields]
+    else:
+        shown = change.after if change.action == "create" else change.before
+        for key in WRITABLE_FIELDS:
+            if shown and key in shown and key not in ("report_name", "environment"):
+                lines.append(f"      {SYMBOL[change.action]} {key}: {value(shown[key])}")
+    return lines
+
+
+def summary_line(plan: Plan) -> str:
+    text = (
+        f"Plan: {plan.count('create')} to create, {plan.count('update')} to update, "
+        f"{plan.count('delete')} to delete. ({plan.unchanged} unchanged, {len(plan.unmanaged)} unmanaged)"
+    )
+    return text + (" [partial: --target]" if plan.partial else "")
+
+
+def render_plan_text(plan: Plan, reports_label: str = "reports/", paint: Paint = _plain) -> str:
+    lines: list[str] = []
+    if plan.partial:
+        lines.append(f"Partial run: only reports matching {', '.join(plan.options.targets)} (--target).")
+    if not plan.changes:
+        lines.append(f"No changes. Remote reports match {reports_label}.")
+    else:
+        lines.append("reportsync will perform the following actions:")
+        for change in plan.changes:
+            lines += ["", *change_lines(change, paint)]
+    kept = [u for u in plan.unmanaged if not any(c.remote_id == u.remote_id for c in plan.changes)]
+    if kept:
+        lines += ["", "Unmanaged remote reports (no file; left untouched):"]
+        for u in kept:
+            note = " (ignored by config)" if u.ignored else ""
+            lines.append(f"  ? {value(u.report_name)} ({u.environment}) id {u.remote_id}{note}")
+    lines += ["", summary_line(plan)]
+    return "\n".join(lines)
+
+
+def change_json(change: Change) -> dict[str, Any]:
+    return {
+        "action": change.action,
+        "environment": change.environment,
+        "report_name": change.report_name,
+        "id": change.remote_id,
+        "file": change.file,
+        "line": change.line or None,
+        "before": change.before,
+        "after": change.after,
+        "fields": [{"name": f.name, "old": f.old, "new": f.new} for f in change.fields],
+    }
+
+
+def plan_summary(plan: Plan) -> dict[str, int]:
+    return {
+        "create": plan.count("create"),
+        "update": plan.count("update"),
+        "delete": plan.count("delete"),
+        "unchanged": plan.unchanged,
+        "unmanaged": len(plan.unmanaged),
+    }
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "partial": plan.partial,
+        "targets": list(plan.options.targets),
+        "prune": plan.options.prune,
+        "changes": [change_json(c) for c in plan.changes],
+        "unmanaged": [
+            {
+                "id": u.remote_id,
+                "environment": u.environment,
+                "report_name": u.report_name,
+                "ignored": u.ignored,
+            }
+            for u in plan.unmanaged
+        ],
+        "summary": plan_summary(plan),
+    }
+
+
+def render_plan_markdown(plan: Plan, title: str = "reportsync plan") -> str:
+    head = [f"### {title}", "", f"**{summary_line(plan)}**", ""]
+    if not plan.changes:
+        return "\n".join([*head, "No changes. Remote reports match the files."])
+    table = ["| action | report | environment | id | file |", "|---|---|---|---|---|"]
+    table += [
+        f"| {SYMBOL[c.action]} {c.action} | {_md(c.report_name)} | {c.environment} | "
+        f"{c.remote_id or ''} | {c.file or ''} |"
+        for c in plan.changes
+    ]
+    body = "\n".join(line for c in plan.changes for line in [*change_lines(c), ""])
+    return _fit([*head, *table, ""], body)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _fit(head: list[str], body: str) -> str:
+    """Keep the summary whole and truncate the details so the comment fits GitHub's limit."""
+    start, end = "<details><summary>Details</summary>\n\n```diff\n", "\n```\n</details>"
+    fixed = "\n".join(head) + start + end
+    room = MARKDOWN_LIMIT - len(fixed) - 200
+    if len(body) > room:
+        cut = body[: max(room, 0)].rsplit("\n", 1)[0]
+        body = cut + f"\n... truncated: {len(body) - len(cut)} more characters; see the job log."
+    return "\n".join(head) + start + body.rstrip() + end
+
+
+def result_line(result: ApplyResult) -> str:
+    created, updated, deleted = (result.count(a) for a in ("create", "update", "delete"))
+    text = f"{created} created, {updated} updated, {deleted} deleted."
+    if result.failed or result.skipped:
+        return (
+            f"Apply finished with errors: {text} {len(result.failed)} failed, {len(result.skipped)} skipped."
+        )
+    return f"Apply complete: {text}"
+
+
+def result_row(r: ChangeResult) -> str:
+    note = f" — {r.message}" if r.message else ""
+    return f"  {r.status:<8} {SYMBOL[r.change.action]} {change_title(r.change)}{note}"
+
+
+def render_result_text(result: ApplyResult) -> str:
+    lines = [result_row(r) for r in result.results]
+    return "\n".join([*lines, "", result_line(result)] if lines else [result_line(result)])
+
+
+def result_json(result: ApplyResult) -> dict[str, Any]:
+    rows = [
+        {
+            **change_json(r.change),
+            "status": r.status,
+            "id": r.remote_id or r.change.remote_id,
+            "message": r.message,
+        }
+        for r in result.results
+    ]
+    summary = {
+        f"{a}d" if a != "create" else "created": result.count(a) for a in ("create", "update", "delete")
+    }
+    summary |= {"failed": len(result.failed), "skipped": len(result.skipped)}
+    return {"format_version": FORMAT_VERSION, "results": rows, "summary": summary}
+
+
+def render_result_markdown(result: ApplyResult, title: str = "reportsync apply") -> str:
+    lines = [f"### {title}", "", f"**{result_line(result)}**", ""]
+    if result.results:
+        lines += ["| status | action | report | environment | id | message |", "|---|---|---|---|---|---|"]
+        lines += [
+            f"| {r.status} | {r.change.action} | {_md(r.change.report_name)} | {r.change.environment} | "
+            f"{r.remote_id or ''} | {_md(r.message)} |"
+            for r in result.results
+        ]
+    return "\n".join(lines)
