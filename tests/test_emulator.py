@@ -175,9 +175,7 @@ def test_create_lists_every_problem_and_missing_field(emu: Emulator) -> None:
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"", b"[1, 2]"])
-def test_create_with_a_body_that_is_not_an_object_is_invalid_request(
-    emu: Emulator, raw: bytes
-) -> None:
+def test_create_with_a_body_that_is_not_an_object_is_invalid_request(emu: Emulator, raw: bytes) -> None:
     status, _, body = call(emu, "POST", body=raw)
     assert (status, body["error"]["code"]) == (400, "invalid_request")
     assert "details" not in body["error"]
@@ -283,7 +281,7 @@ def test_pagination_over_250_reports_in_creation_order(emu: Emulator) -> None:
     assert len(call(emu, "GET")[2]["data"]) == 20  # default limit
 
 
-@pytest.mark.parametrize("limit", ["0", "101", "abc", "-1"])
+@pytest.mark.parametrize("limit", ["0", "101", "abc", "-1", ""])
 def test_limit_out_of_range_is_invalid_data(emu: Emulator, limit: str) -> None:
     status, _, body = call(emu, "GET", f"?limit={limit}")
     assert (status, body["error"]["code"], fields_of(body)) == (400, "invalid_data", ["limit"])
@@ -419,7 +417,7 @@ def test_restart_listing_after_answers_from_the_first_row(emu: Emulator) -> None
     ids = [emu.add_report(VALID)["id"] for _ in range(5)]
     emu.faults.restart_listing_after(1)
     status, response, body = call(emu, "GET", f"?limit=2&starting_after={ids[1]}")
-    assert response.getheader(RESTART_HEADER) == "true"
+    assert (status, response.getheader(RESTART_HEADER)) == (200, "true")
     assert [row["id"] for row in body["data"]] == ids[:2]
     assert [row["id"] for row in read_all(emu, limit=2)] == ids
 
@@ -499,9 +497,7 @@ def test_state_file_survives_a_restart(tmp_path: Path) -> None:
         assert len(call(emu, "GET", "/destinations")[2]["data"]) == 4
 
 
-def test_cli_port_in_use_is_one_line_and_status_1(
-    emu: Emulator, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_port_in_use_is_one_line_and_status_1(emu: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     assert run(parser.parse_args(["--port", str(emu.port)])) == 1

@@ -48,7 +48,7 @@ def test_key_with_inner_space_is_refused_without_echoing_it() -> None:
 
 def test_key_env_name_is_configurable() -> None:
     assert load_settings({"OTHER_KEY": KEY}, key_env="OTHER_KEY").key == KEY
-    with pytest.raises(ConfigError, match="^OTHER_KEY is not set"):
+    with pytest.raises(ConfigError, match=r"^OTHER_KEY is not set"):
         load_settings({"QONVERSION_SECRET_KEY": KEY}, key_env="OTHER_KEY")
 
 

@@ -59,8 +59,8 @@ class Client:
         backoff_base: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._base = settings.api_url
-        self._base_path = urlsplit(settings.api_url).path
+        self._base = settings.api_url.rstrip("/")
+        self._base_path = urlsplit(self._base).path
         self._key = settings.key
         self._timeout = timeout
         self._max_attempts = max(1, max_attempts)
@@ -198,7 +198,7 @@ class Client:
         while True:
             attempt += 1
             outcome = self._attempt(method, self._base + path + query, shown, attempt, body, headers)
-            if isinstance(outcome, requests.Response) and outcome.ok:
+            if isinstance(outcome, requests.Response) and 200 <= outcome.status_code < 300:
                 return outcome
             if gone_ok and maybe_applied and _is_404(outcome):
                 # An earlier attempt may have deleted it: gone is what was asked for.

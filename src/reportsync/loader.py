@@ -18,6 +18,13 @@ REPORT_SUFFIXES = (".yaml", ".yml")
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _INT, _FLOAT, _TIMESTAMP = (f"tag:yaml.org,2002:{t}" for t in ("int", "float", "timestamp"))
+_VALUE, _MERGE = "tag:yaml.org,2002:value", "tag:yaml.org,2002:merge"
+# The only tags a report file needs; others (!!binary, !!set, !!timestamp, !custom...) are refused.
+_KINDS: dict[str, type[yaml.Node]] = {
+    **{f"tag:yaml.org,2002:{t}": yaml.ScalarNode for t in ("str", "int", "float", "bool", "null")},
+    "tag:yaml.org,2002:map": yaml.MappingNode,
+    "tag:yaml.org,2002:seq": yaml.SequenceNode,
+}
 
 # YAML 1.1 reads `10:30` as the base-60 integer 630 and `2024-01-01` as a date. Report files need
 # neither, so these resolvers drop the sexagesimal forms and timestamps: such scalars stay strings.
@@ -34,7 +41,7 @@ class _Loader(_Base):  # type: ignore[misc]
     """Safe loader that records positions, refuses duplicate keys and aliases."""
 
     yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT, _TIMESTAMP)]
+        first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT, _TIMESTAMP, _VALUE)]
         for first, resolvers in _Base.yaml_implicit_resolvers.items()
     }
 
@@ -51,16 +58,32 @@ class _Loader(_Base):  # type: ignore[misc]
                 "YAML anchors and aliases (&name / *name) are not allowed in report files; "
                 "write each value out",
             )
+        kind = _KINDS.get(node.tag)
+        if kind is None or not isinstance(node, kind):
+            raise _fail(self.file, node.start_mark, _tag_message(node.tag))
         return super().construct_object(node, deep=deep)
+
+    def construct_report_scalar(self, node: yaml.ScalarNode) -> Any:
+        # An explicit `!!int abc` or `0x_` breaks PyYAML's own constructors with a ValueError,
+        # and a 5000-digit number breaks int(); report files need neither.
+        try:
+            value = _Base.yaml_constructors[node.tag](self, node)
+        except (ValueError, KeyError):
+            value = None
+        else:
+            if not isinstance(value, int) or value.bit_length() <= 64:
+                return value
+        text = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+        raise _fail(self.file, node.start_mark, f"{text!r} is not a number reportsync can read")
 
     def construct_report_map(self, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
         data: dict[Any, Any] = {}
         yield data
         marks: dict[Any, tuple[Position, Position]] = {}
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node)
+            key = self.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
-                raise _fail(self.file, key_node.start_mark, f"key {key!r} must be a plain name")
+                raise _fail(self.file, key_node.start_mark, _key_message(key_node))
             if key in data:
                 first = marks[key][0][0]
                 raise _fail(
@@ -86,6 +109,21 @@ _Loader.add_implicit_resolver(_INT, _INT_RE, list("-+0123456789"))
 _Loader.add_implicit_resolver(_FLOAT, _FLOAT_RE, list("-+0123456789."))
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_report_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_report_seq)
+for _tag in (_INT, _FLOAT, "tag:yaml.org,2002:bool"):
+    _Loader.add_constructor(_tag, _Loader.construct_report_scalar)
+
+
+def _tag_message(tag: str) -> str:
+    if tag == _MERGE:
+        return "YAML merge keys (<<) are not allowed in report files; write each field out"
+    shown = tag.replace("tag:yaml.org,2002:", "!!")
+    return f"YAML tag {shown} is not allowed here; report files hold plain values, lists and mappings"
+
+
+def _key_message(node: yaml.Node) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        return "a key must be a plain name, not a list or mapping"
+    return f"key {node.value!r} must be a plain name; put it in quotes if it is meant as text"
 
 
 def _pos(mark: Any) -> Position:
@@ -145,6 +183,10 @@ def parse_documents(text: str, label: str) -> list[Document]:
             documents.append(Document(label, len(documents), line, data, loader.marks))
     except yaml.MarkedYAMLError as exc:
         raise _fail(label, exc.problem_mark, _yaml_message(exc, text)) from None
+    except yaml.reader.ReaderError as exc:
+        raise LoadError(Problem(label, _reader_line(exc, text), 0, _reader_message(exc))) from None
+    except UnicodeEncodeError:
+        raise LoadError(Problem(label, 0, 0, "text holds an invalid character (a lone surrogate)")) from None
     except yaml.YAMLError as exc:
         raise LoadError(Problem(label, 0, 0, f"not valid YAML: {exc}")) from None
     except RecursionError:
@@ -154,6 +196,18 @@ def parse_documents(text: str, label: str) -> list[Document]:
     if not documents:
         raise LoadError(Problem(label, 1, 0, "file holds no report (it is empty or only comments)"))
     return documents
+
+
+def _reader_line(exc: yaml.reader.ReaderError, text: str) -> int:
+    # libyaml counts the position in UTF-8 bytes, the pure-Python reader in characters.
+    if _Base is yaml.SafeLoader:
+        return text[: exc.position].count("\n") + 1
+    return text.encode("utf-8", "surrogatepass")[: exc.position].count(b"\n") + 1
+
+
+def _reader_message(exc: yaml.reader.ReaderError) -> str:
+    char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+    return f"character #x{char:04x} is not allowed in YAML text ({exc.reason})"
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError, text: str) -> str:
@@ -172,3 +226,20 @@ def _yaml_message(exc: yaml.MarkedYAMLError, text: str) -> str:
 def load_file(path: Path, label: str | None = None) -> list[Document]:
     name = label if label is not None else str(path)
     return parse_documents(read_text(path, name), name)
+
+
+def dump_report(payload: dict[str, Any]) -> str:
+    """YAML text of one report, keys in the given order; times like 06:00 double-quoted."""
+
+    class _Dumper(yaml.SafeDumper):
+        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+            super().increase_indent(flow, False)  # list items indented under their key, as in reports/
+
+    def _str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+        # YAML 1.1 readers take an unquoted 06:00 or 10:30 for a number.
+        style = '"' if re.fullmatch(r"[0-9:]+", data) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    _Dumper.add_representer(str, _str)
+    text: str = yaml.dump(payload, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096)
+    return text

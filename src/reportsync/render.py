@@ -124,32 +124,38 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 
 def render_plan_markdown(plan: Plan, title: str = "reportsync plan") -> str:
-    head = [f"### {title}", "", f"**{summary_line(plan)}**", ""]
+    head = "\n".join([f"### {title}", "", f"**{summary_line(plan)}**", ""])
     if not plan.changes:
-        return "\n".join([*head, "No changes. Remote reports match the files."])
-    table = ["| action | report | environment | id | file |", "|---|---|---|---|---|"]
-    table += [
+        return head + "\nNo changes. Remote reports match the files."
+    rows = [
         f"| {SYMBOL[c.action]} {c.action} | {_md(c.report_name)} | {c.environment} | "
         f"{c.remote_id or ''} | {c.file or ''} |"
         for c in plan.changes
     ]
     body = "\n".join(line for c in plan.changes for line in [*change_lines(c), ""])
-    return _fit([*head, *table, ""], body)
+    return _fit(head, rows, body)
 
 
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _fit(head: list[str], body: str) -> str:
-    """Keep the summary whole and truncate the details so the comment fits GitHub's limit."""
-    start, end = "<details><summary>Details</summary>\n\n```diff\n", "\n```\n</details>"
-    fixed = "\n".join(head) + start + end
-    room = MARKDOWN_LIMIT - len(fixed) - 200
-    if len(body) > room:
-        cut = body[: max(room, 0)].rsplit("\n", 1)[0]
-        body = cut + f"\n... truncated: {len(body) - len(cut)} more characters; see the job log."
-    return "\n".join(head) + start + body.rstrip() + end
+def _cut(text: str, room: int, what: str) -> str:
+    if len(text) <= room:
+        return text
+    kept = text[: max(room, 0)].rsplit("\n", 1)[0]
+    dropped = text[len(kept) :].count("\n") + 1
+    return kept + f"\n... {dropped} more {what} not shown; see the job log for the full plan."
+
+
+def _fit(head: str, rows: list[str], body: str) -> str:
+    """Keep the summary whole; cut the table, then the details, so the comment fits GitHub's limit."""
+    start, end = "\n<details><summary>Details</summary>\n\n```diff\n", "\n```\n</details>"
+    table_head = "| action | report | environment | id | file |\n|---|---|---|---|---|\n"
+    budget = MARKDOWN_LIMIT - len(head) - len(start) - len(end) - len(table_head) - 400
+    table = _cut("\n".join(rows), budget // 2, "table rows")
+    details = _cut(body.rstrip(), budget - len(table), "lines")
+    return head + "\n" + table_head + table + "\n" + start + details + end
 
 
 def result_line(result: ApplyResult) -> str:

@@ -177,3 +177,32 @@ def load_desired(folder: Path) -> tuple[ReportSpec, ...]:
     if problems:
         raise InvalidFilesError(tuple(problems))
     return tuple(specs)
+
+
+@cache
+def _named_validator(schema_name: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(load_schema(schema_name))
+
+
+def schema_problems_for(document: Document, schema_name: str) -> list[Problem]:
+    """Every violation of a packaged schema other than the report schema (e.g. the project config).
+
+    A schema node may carry `x-message`: its violations then read "<field>: <x-message>" and never
+    echo the value (the config schema uses it where the value could be a secret key).
+    """
+    errors = sorted(_named_validator(schema_name).iter_errors(document.data), key=_error_order)
+    problems: list[Problem] = []
+    seen: set[tuple[Any, ...]] = set()
+    for error in errors:
+        custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+        path = tuple(error.absolute_path)
+        found = [(path, False, f"{messages.field_label(path)}: {custom}")] if custom else _describe(error)
+        for where, at_key, text in found:
+            if where in seen:
+                continue
+            seen.add(where)
+            line, col = document.locate(where, at_key=at_key)
+            problems.append(Problem(document.file, line, col, text))
+    return sorted(problems, key=lambda p: (p.line, p.col))

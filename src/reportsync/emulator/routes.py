@@ -112,7 +112,7 @@ class App:
             methods = self._routes[template]
             if request.method not in methods:
                 raise _not_allowed(request.method, template, methods)
-            if report_id is not None and not ID_RE.match(report_id):
+            if report_id is not None and not ID_RE.fullmatch(report_id):
                 raise Failure(400, "the id in the path must be 1-256 characters of [a-zA-Z0-9._-]")
             return methods[request.method](request, report_id)
         except Failure as failure:

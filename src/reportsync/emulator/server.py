@@ -230,7 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path = parts.path[len(BASE) :] if parts.path.startswith(BASE + "/") else "<outside /v4>"
         headers = {name.lower(): value for name, value in self.headers.items()}
-        return Request(self.command, path, dict(parse_qsl(parts.query)), headers, self._body())
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        return Request(self.command, path, query, headers, self._body())
 
     def _body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

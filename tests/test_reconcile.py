@@ -1,0 +1,205 @@
+"""plan and apply end to end: the real CLI and client against the emulator over loopback."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from conftest import KEY, report, run_cli, write_reports
+
+from reportsync.emulator import Emulator
+
+
+def identities(emu: Emulator) -> Counter[tuple[str, str]]:
+    return Counter((r["environment"], r["report_name"]) for r in emu.reports())
+
+
+def plan(folder: Path, env: dict[str, str], *extra: str) -> Any:
+    return run_cli("plan", "--reports", str(folder), "--no-color", *extra, env=env)
+
+
+def apply(folder: Path, env: dict[str, str], *extra: str) -> Any:
+    return run_cli("apply", "--reports", str(folder), "--auto-approve", "--no-color", *extra, env=env)
+
+
+def test_plan_apply_plan_converges(tmp_path: Path, emulator: Emulator, env: dict[str, str]) -> None:
+    emulator.add_report(report("Changed", send_at="08:00"))
+    emulator.add_report(report("Same"))
+    emulator.add_report(report("Stranger"))
+    folder = write_reports(tmp_path / "reports", [report("New"), report("Changed"), report("Same")])
+    first = plan(folder, env)
+    assert first.code == 0, first.err
+    assert "Plan: 1 to create, 1 to update, 0 to delete. (1 unchanged, 1 unmanaged)" in first.out
+    assert '~ send_at: "08:00" -> "09:00"' in first.out
+    done = apply(folder, env)
+    assert done.code == 0, done.err
+    assert "Apply complete: 1 created, 1 updated, 0 deleted." in done.out
+    again = plan(folder, env, "--detailed-exitcode")
+    assert again.code == 0 and "No changes. Remote reports match" in again.out
+    assert identities(emulator)[("production", "Stranger")] == 1
+
+
+def test_detailed_exitcode_and_json(tmp_path: Path, emulator: Emulator, env: dict[str, str]) -> None:
+    folder = write_reports(tmp_path / "reports", [report("New")])
+    result = plan(folder, env, "--detailed-exitcode", "--format", "json")
+    assert result.code == 2
+    data = json.loads(result.out)
+    assert data["summary"]["create"] == 1 and data["changes"][0]["id"] is None
+
+
+def test_plan_reads_with_minimal_requests(tmp_path: Path, emulator: Emulator, env: dict[str, str]) -> None:
+    for i in range(250):
+        emulator.add_report(report(f"R{i:03d}"))
+    folder = write_reports(tmp_path / "reports", [report(f"R{i:03d}") for i in range(250)])
+    emulator.reset_counts()
+    result = plan(folder, env)
+    assert result.code == 0 and "(250 unchanged, 0 unmanaged)" in result.out
+    assert emulator.counts[("GET", "/scheduled-reports")] == 3
+    assert emulator.counts[("GET", "/scheduled-reports/destinations")] == 1
+    assert sum(emulator.counts.values()) == 4
+
+
+def test_ambiguous_create_adopted_without_duplicate(
+    tmp_path: Path, emulator: Emulator, env: dict[str, str]
+) -> None:
+    folder = write_reports(tmp_path / "reports", [report(f"R{i}") for i in range(6)])
+    emulator.faults.ambiguous_creates(3)
+    result = apply(folder, env, "--parallelism", "4")
+    assert result.code == 0, result.out + result.err
+    assert "adopted after an ambiguous create" in result.err + result.out
+    assert all(n == 1 for n in identities(emulator).values()) and len(emulator.reports()) == 6
+    assert plan(folder, env).out.startswith("No changes")
+
+
+def test_one_failure_others_apply_exit_4_rerun_converges(
+    tmp_path: Path, emulator: Emulator, env: dict[str, str]
+) -> None:
+    target = emulator.add_report(report("Broken", send_at="08:00"))
+    folder = write_reports(tmp_path / "reports", [report("Broken"), report("A"), report("B")])
+    emulator.faults.fail("PUT", f"/scheduled-reports/{target['id']}", 400)
+    result = apply(folder, env)
+    assert result.code == 4
+    assert "failed" in result.out and "PUT /scheduled-reports/" in result.out
+    assert "2 created, 0 updated, 0 deleted. 1 failed, 0 skipped." in result.out
+    assert identities(emulator) == Counter(
+        {("production", "Broken"): 1, ("production", "A"): 1, ("production", "B"): 1}
+    )
+    rerun = apply(folder, env)
+    assert rerun.code == 0 and "Apply complete: 0 created, 1 updated, 0 deleted." in rerun.out
+
+
+def test_saved_plan_applies_exactly_and_refuses_when_stale(
+    tmp_path: Path, emulator: Emulator, env: dict[str, str]
+) -> None:
+    target = emulator.add_report(report("Edited", send_at="08:00"))
+    folder = write_reports(tmp_path / "reports", [report("Edited"), report("Fresh")])
+    plan_file = tmp_path / "plan.json"
+    made = plan(folder, env, "--out", str(plan_file))
+    assert made.code == 0 and plan_file.exists()
+    assert KEY not in plan_file.read_text()
+    emulator.update_report(target["id"], {"send_at": "10:00"})  # someone edits it in the dashboard
+    stale = run_cli("apply", str(plan_file), "--auto-approve", env=env)
+    assert stale.code == 3 and "changed since the plan was made" in stale.err
+    assert identities(emulator)[("production", "Fresh")] == 0  # nothing applied
+    plan(folder, env, "--out", str(plan_file))
+    fresh = run_cli("apply", str(plan_file), "--auto-approve", env=env)
+    assert fresh.code == 0, fresh.err
+    assert plan(folder, env).out.startswith("No changes")
+
+
+def test_non_interactive_apply_needs_auto_approve(
+    tmp_path: Path, emulator: Emulator, env: dict[str, str]
+) -> None:
+    folder = write_reports(tmp_path / "reports", [report("New")])
+    result = run_cli("apply", "--reports", str(folder), env=env)
+    assert result.code == 3 and "--auto-approve" in result.err
+    assert emulator.reports() == []
+
+
+def test_prune_deletes_only_with_flag(tmp_path: Path, emulator: Emulator, env: dict[str, str]) -> None:
+    emulator.add_report(report("Orphan"))
+    folder = write_reports(tmp_path / "reports", [report("Kept")])
+    assert apply(folder, env).code == 0
+    assert identities(emulator)[("production", "Orphan")] == 1
+    pruned = apply(folder, env, "--prune")
+    assert pruned.code == 0 and "0 created, 0 updated, 1 deleted." in pruned.out
+    assert list(identities(emulator)) == [("production", "Kept")]
+
+
+def test_threshold_refuses_then_force(tmp_path: Path, emulator: Emulator, env: dict[str, str]) -> None:
+    for i in range(10):
+        emulator.add_report(report(f"R{i}", send_at="08:00"))
+    folder = write_reports(tmp_path / "reports", [report(f"R{i}") for i in range(10)])
+    refused = plan(folder, env)
+    assert (
+        refused.code == 3 and "threshold" in refused.err and "Plan: 0 to create, 10 to update" in refused.out
+    )
+    assert apply(folder, env).code == 3
+    assert all(r["send_at"] == "08:00" for r in emulator.reports())
+    assert apply(folder, env, "--force").code == 0
+
+
+def test_rate_limit_storm_survived(tmp_path: Path, emulator: Emulator, env: dict[str, str]) -> None:
+    folder = write_reports(tmp_path / "reports", [report(f"R{i}") for i in range(12)])
+    emulator.faults.queue_429(6, retry_after="0")
+    result = apply(folder, env, "--parallelism", "4")
+    assert result.code == 0, result.err
+    assert len(emulator.reports()) == 12
+
+
+def test_ambiguous_identity_fails_plan(tmp_path: Path, emulator: Emulator, env: dict[str, str]) -> None:
+    a = emulator.add_report(report("Twin"))
+    b = emulator.add_report(report("Twin"))
+    folder = write_reports(tmp_path / "reports", [report("Twin")])
+    result = plan(folder, env)
+    assert result.code == 1 and a["id"] in result.err and b["id"] in result.err and "id:" in result.err
+
+
+def test_failed_listing_fails_plan_closed(tmp_path: Path, emulator: Emulator, env: dict[str, str]) -> None:
+    for i in range(150):
+        emulator.add_report(report(f"R{i}"))
+    folder = write_reports(tmp_path / "reports", [report("R0")])
+    emulator.faults.fail_listing_after(1, status=500, count=10)
+    result = apply(folder, env, "--prune", "--force")
+    assert result.code == 1 and "GET /scheduled-reports" in result.err
+    assert len(emulator.reports()) == 150
+
+
+def test_invalid_files_fail_before_any_call(tmp_path: Path, emulator: Emulator, env: dict[str, str]) -> None:
+    folder = write_reports(tmp_path / "reports", [report("A", send_at="12:15")])
+    emulator.reset_counts()
+    result = plan(folder, env | {"GITHUB_ACTIONS": "true"})
+    assert result.code == 1 and "r0000.yaml:2:10: send_at" in result.err
+    assert "::error file=" in result.err
+    assert sum(emulator.counts.values()) == 0
+
+
+def test_step_summary_written(tmp_path: Path, emulator: Emulator, env: dict[str, str]) -> None:
+    folder = write_reports(tmp_path / "reports", [report("New")])
+    summary = tmp_path / "summary.md"
+    assert plan(folder, env | {"GITHUB_STEP_SUMMARY": str(summary)}).code == 0
+    assert "**Plan: 1 to create" in summary.read_text()
+    assert apply(folder, env | {"GITHUB_STEP_SUMMARY": str(summary)}).code == 0
+    assert "Apply complete: 1 created" in summary.read_text()
+
+
+def test_emulator_demo_plan_needs_no_key() -> None:
+    root = Path(__file__).resolve().parents[1]
+    result = run_cli("plan", "--emulator", "--reports", str(root / "reports"), env={})
+    assert result.code == 0, result.err
+    assert "to create" in result.out and '~ update "Growth snapshot"' in result.out
+
+
+def test_missing_key_is_one_clear_line(tmp_path: Path, emulator: Emulator) -> None:
+    folder = write_reports(tmp_path / "reports", [report("New")])
+    result = plan(folder, {"QONVERSION_API_URL": emulator.url})
+    assert result.code == 1 and "QONVERSION_SECRET_KEY" in result.err and "Traceback" not in result.err
+
+
+def test_unreachable_api_is_one_clear_line(tmp_path: Path) -> None:
+    folder = write_reports(tmp_path / "reports", [report("New")])
+    result = plan(folder, {"QONVERSION_SECRET_KEY": KEY, "QONVERSION_API_URL": "http://127.0.0.1:9/v4"})
+    assert result.code == 1 and "GET /scheduled-reports" in result.err
+    assert len(result.err.strip().splitlines()) <= 2 and "Traceback" not in result.err
