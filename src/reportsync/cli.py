@@ -46,12 +46,8 @@ def _remote_flags(parser: argparse.ArgumentParser, formats: Sequence[str]) -> No
     parser.add_argument(
         "--emulator", action="store_true", help="run against a built-in emulator (no key needed)"
     )
-    parser.add_argument(
-        "--no-summary", action="store_true", help="do not write to $GITHUB_STEP_SUMMARY"
-    )
-    parser.add_argument(
-        "--max-change-percent", type=float, metavar="P", help="safety threshold (default 30)"
-    )
+    parser.add_argument("--no-summary", action="store_true", help="do not write to $GITHUB_STEP_SUMMARY")
+    parser.add_argument("--max-change-percent", type=float, metavar="P", help="safety threshold (default 30)")
     parser.add_argument(
         "--min-existing",
         type=int,
@@ -69,17 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("validate", help="check report files offline")
-    p.add_argument(
-        "--reports", metavar="DIR", default="reports", help="reports folder (default: ./reports)"
-    )
+    p.add_argument("--reports", metavar="DIR", default="reports", help="reports folder (default: ./reports)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     _common(p)
     p.set_defaults(handler="reportsync.commands.files:run_validate")
 
     p = sub.add_parser("schema", help="print the JSON Schema of report files")
-    p.add_argument(
-        "name", nargs="?", default="scheduled-report.schema.json", help=argparse.SUPPRESS
-    )
+    p.add_argument("name", nargs="?", default="scheduled-report.schema.json", help=argparse.SUPPRESS)
     _common(p)
     p.set_defaults(handler="reportsync.commands.files:run_schema")
 
@@ -91,9 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler="reportsync.commands.remote:run_plan")
 
     p = sub.add_parser("apply", help="make the remote reports match the files")
-    p.add_argument(
-        "plan_file", nargs="?", metavar="PLAN_FILE", help="apply exactly this saved plan"
-    )
+    p.add_argument("plan_file", nargs="?", metavar="PLAN_FILE", help="apply exactly this saved plan")
     _remote_flags(p, ("text", "json"))
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p.add_argument("--parallelism", type=int, metavar="N", help="concurrent changes (default 4)")

@@ -108,9 +108,7 @@ class ApiError(ReportsyncError):
         parts = [f"{f}: {m}" if f else m for f, m in self.details]
         text = "; ".join(parts) if parts else self.api_message
         if self.ambiguous:
-            text = (
-                text + " " if text else ""
-            ) + "(the outcome is unknown: it may have been applied)"
+            text = (text + " " if text else "") + "(the outcome is unknown: it may have been applied)"
         return f"{head}: {text}" if text else head
 
 

@@ -15,7 +15,7 @@ from reportsync.models import Identity, RemoteReport
 
 SLUG_MAX = 60
 SCHEMA_FILE = "scheduled-report.schema.json"
-HEADER = "# Imported by `reportsync import` from the remote report below; edit it like any report file.\n"
+HEADER = "# Imported from Qonversion by `reportsync import`; `id:` pins this file to the remote report.\n"
 
 
 @dataclass(frozen=True)

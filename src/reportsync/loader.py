@@ -28,9 +28,7 @@ _KINDS: dict[str, type[yaml.Node]] = {
 
 # YAML 1.1 reads `10:30` as the base-60 integer 630 and `2024-01-01` as a date. Report files need
 # neither, so these resolvers drop the sexagesimal forms and timestamps: such scalars stay strings.
-_INT_RE = re.compile(
-    r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"
-)
+_INT_RE = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$")
 _FLOAT_RE = re.compile(
     r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
@@ -74,7 +72,9 @@ class _Loader(_Base):  # type: ignore[misc]
             if not isinstance(value, int) or value.bit_length() <= 64:
                 return value
         text = node.value if len(node.value) <= 40 else node.value[:40] + "..."
-        raise _fail(self.file, node.start_mark, f"{text!r} is not a number reportsync can read")
+        kind = {_INT: "a whole number", _FLOAT: "a number"}.get(node.tag, "true or false")
+        message = f"{text!r} cannot be read as {kind}; put it in quotes if it is meant as text"
+        raise _fail(self.file, node.start_mark, message)
 
     def construct_report_map(self, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
         data: dict[Any, Any] = {}
@@ -140,9 +140,7 @@ def find_report_files(folder: Path) -> list[Path]:
     found: list[Path] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(
-            Path(root, f) for f in files if f.endswith(REPORT_SUFFIXES) and not f.startswith(".")
-        )
+        found.extend(Path(root, f) for f in files if f.endswith(REPORT_SUFFIXES) and not f.startswith("."))
     return sorted(found)
 
 
@@ -164,14 +162,15 @@ def read_text(path: Path, label: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         bad = raw[exc.start]
-        raise LoadError(
-            Problem(label, line, 0, f"file is not UTF-8 text (byte 0x{bad:02x})")
-        ) from None
+        raise LoadError(Problem(label, line, 0, f"file is not UTF-8 text (byte 0x{bad:02x})")) from None
 
 
 def parse_documents(text: str, label: str) -> list[Document]:
     """Every non-empty document of a YAML stream; errors name the file, line and column."""
-    loader = _Loader(text, label)
+    try:
+        loader = _Loader(text, label)
+    except UnicodeEncodeError:  # a lone surrogate: str that no file decodes to
+        raise LoadError(Problem(label, 0, 0, "text holds an invalid character")) from None
     documents: list[Document] = []
     try:
         while loader.check_node():
@@ -185,8 +184,6 @@ def parse_documents(text: str, label: str) -> list[Document]:
         raise _fail(label, exc.problem_mark, _yaml_message(exc, text)) from None
     except yaml.reader.ReaderError as exc:
         raise LoadError(Problem(label, _reader_line(exc, text), 0, _reader_message(exc))) from None
-    except UnicodeEncodeError:
-        raise LoadError(Problem(label, 0, 0, "text holds an invalid character (a lone surrogate)")) from None
     except yaml.YAMLError as exc:
         raise LoadError(Problem(label, 0, 0, f"not valid YAML: {exc}")) from None
     except RecursionError:
@@ -220,6 +217,9 @@ def _yaml_message(exc: yaml.MarkedYAMLError, text: str) -> str:
     text = f"not valid YAML: {problem}"
     if exc.context:
         text += f" ({exc.context})"
+    if problem.startswith("did not find expected"):
+        # what users did: indented a line too far, or left a quote open on a line above
+        text += "; check this line's indentation and any unclosed quote above it"
     return text
 
 
@@ -236,8 +236,10 @@ def dump_report(payload: dict[str, Any]) -> str:
             super().increase_indent(flow, False)  # list items indented under their key, as in reports/
 
     def _str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-        # YAML 1.1 readers take an unquoted 06:00 or 10:30 for a number.
-        style = '"' if re.fullmatch(r"[0-9:]+", data) else None
+        # YAML 1.1 readers take an unquoted 06:00 for a number, and fold line breaks such as
+        # U+0085 in single quotes into spaces: double quotes escape them and keep them exact.
+        exact = re.fullmatch(r"[0-9:]+", data) or re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]", data)
+        style = '"' if exact else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
     _Dumper.add_representer(str, _str)

@@ -8,7 +8,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})\Z")  # "$" would accept a trailing newline
+_SHOW_MAX = 80
 
 
 def field_label(path: Sequence[Any]) -> str:
@@ -20,6 +21,8 @@ def field_label(path: Sequence[Any]) -> str:
 
 def show(value: Any) -> str:
     if isinstance(value, str):
+        if len(value) > _SHOW_MAX:  # a pasted paragraph must not flood the one-line message
+            return json.dumps(value[:_SHOW_MAX], ensure_ascii=False)[:-1] + f'..." ({len(value)} characters)'
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
         return "a list"
@@ -61,7 +64,9 @@ def type_message(value: Any, expected: Any, enum: Sequence[Any] | None) -> str:
     text = f"{show(value)} must be {wanted}"
     if enum:
         text += f" (one of {', '.join(show(v) for v in enum)})"
-    if expected == "string" and isinstance(value, bool | int | float):
+    if expected == "string" and isinstance(value, bool):
+        text += " (YAML reads unquoted yes/no/on/off as true/false); put it in quotes"
+    elif expected == "string" and isinstance(value, int | float):
         text += "; put it in quotes"
     return text
 

@@ -49,10 +49,14 @@ class ReportSpec:
     file: str
     line: int
     pinned_id: str | None = None
+    destination_lines: tuple[int, ...] = ()  # line of each destinations[i], for precise errors
 
     @property
     def identity(self) -> Identity:
         return identity_of(self.payload)
+
+    def destination_line(self, index: int) -> int:
+        return self.destination_lines[index] if index < len(self.destination_lines) else self.line
 
     @property
     def where(self) -> str:
@@ -91,9 +95,7 @@ def normalize(payload: Mapping[str, Any]) -> Payload:
     out: Payload = {k: payload[k] for k in WRITABLE_FIELDS if k in payload}
     dests = payload.get("destinations")
     if isinstance(dests, list):
-        keys = {
-            (str(d.get("type", "")), str(d.get("id", ""))) for d in dests if isinstance(d, dict)
-        }
+        keys = {(str(d.get("type", "")), str(d.get("id", ""))) for d in dests if isinstance(d, dict)}
         out["destinations"] = [{"type": t, "id": i} for t, i in sorted(keys)]
     return out
 

@@ -105,9 +105,7 @@ def build_plan(
     """What must change so that remote matches desired. Raises PlanError when that is unsafe."""
     check_destinations(desired, destinations)
     selected = [
-        s
-        for s in desired
-        if not options.targets or matches(s.payload["report_name"], options.targets)
+        s for s in desired if not options.targets or matches(s.payload["report_name"], options.targets)
     ]
     pairs = match_reports(desired, remote)
     changes: list[Change] = []
@@ -121,9 +119,7 @@ def build_plan(
     claimed = {r.id for r in pairs.values() if r is not None}
     unmanaged = tuple(_unmanaged(r, options) for r in remote if r.id not in claimed)
     if options.prune:
-        changes.extend(
-            _delete(u, remote) for u in unmanaged if not u.ignored and _targeted(u, options)
-        )
+        changes.extend(_delete(u, remote) for u in unmanaged if not u.ignored and _targeted(u, options))
     return Plan(tuple(changes), unchanged, unmanaged, len(remote), options)
 
 
@@ -206,7 +202,7 @@ def check_destinations(desired: Sequence[ReportSpec], destinations: Sequence[Des
     known_ids = sorted(d.id for d in destinations)
     problems: list[Problem] = []
     for spec in desired:
-        for dest in spec.payload["destinations"]:
+        for index, dest in enumerate(spec.payload["destinations"]):
             if (dest["type"], dest["id"]) in known:
                 continue
             close = difflib.get_close_matches(dest["id"], known_ids, n=3, cutoff=0.5)
@@ -214,7 +210,7 @@ def check_destinations(desired: Sequence[ReportSpec], destinations: Sequence[Des
             problems.append(
                 Problem(
                     spec.file,
-                    spec.line,
+                    spec.destination_line(index),
                     0,
                     f"unknown destination {dest['type']}:{dest['id']}{hint}; "
                     f"known ids: {', '.join(known_ids) or 'none'}",
@@ -252,9 +248,7 @@ def field_changes(before: Payload, after: Payload) -> tuple[FieldChange, ...]:
     from deepdiff import DeepDiff
 
     roots = DeepDiff(before, after, ignore_order=False).affected_root_keys
-    return tuple(
-        FieldChange(k, before.get(k), after.get(k)) for k in sorted(roots, key=_field_order)
-    )
+    return tuple(FieldChange(k, before.get(k), after.get(k)) for k in sorted(roots, key=_field_order))
 
 
 def _field_order(name: Any) -> int:

@@ -170,7 +170,8 @@ def result_line(result: ApplyResult) -> str:
 
 def result_row(r: ChangeResult) -> str:
     note = f" — {r.message}" if r.message else ""
-    return f"  {r.status:<8} {SYMBOL[r.change.action]} {change_title(r.change)}{note}"
+    created = f" → id {r.remote_id}" if r.change.action == "create" and r.remote_id else ""
+    return f"  {r.status:<8} {SYMBOL[r.change.action]} {change_title(r.change)}{created}{note}"
 
 
 def render_result_text(result: ApplyResult) -> str:

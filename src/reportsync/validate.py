@@ -97,17 +97,30 @@ def _describe(error: Any) -> Iterable[tuple[tuple[Any, ...], bool, str]]:
         yield path, False, f"{label}: {error.message}"
 
 
+def _whole_number_problems(document: Document) -> list[Problem]:
+    # JSON Schema counts 7.0 as an integer; the API wants 7, and the user surely meant it.
+    problems: list[Problem] = []
+    for key, rule in load_schema().get("properties", {}).items():
+        value = document.data.get(key)
+        if rule.get("type") == "integer" and isinstance(value, float):
+            line, col = document.locate((key,))
+            text = messages.type_message(value, "integer", rule.get("enum"))
+            problems.append(Problem(document.file, line, col, f"{key}: {text}"))
+    return problems
+
+
 def check_document(document: Document) -> tuple[ReportSpec | None, list[Problem]]:
     if not isinstance(document.data, dict):
         kind = "a list" if isinstance(document.data, list) else f"{messages.show(document.data)}"
         where = f"document {document.index + 1}" if document.index else "the file"
         message = f"{where} must be a mapping of report fields (report_name: ...), not {kind}"
         return None, [Problem(document.file, document.line, 1, message)]
-    problems = schema_problems(document)
+    problems = schema_problems(document) or _whole_number_problems(document)
     if problems:
         return None, problems
     data = document.data
-    return ReportSpec(api_body(data), document.file, document.line, data.get("id")), []
+    lines = tuple(document.locate(("destinations", i))[0] for i in range(len(data["destinations"])))
+    return ReportSpec(api_body(data), document.file, document.line, data.get("id"), lines), []
 
 
 def cross_check(specs: Sequence[ReportSpec]) -> list[Problem]:

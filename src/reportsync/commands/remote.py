@@ -128,8 +128,7 @@ def apply_project(project: Project, args: argparse.Namespace, console: Console) 
         if args.format == "text":
             console.print(render.render_plan_text(plan, f"{project.reports}/", console.paint))
         if not plan.changes:
-            if args.format == "json":
-                console.print(json.dumps(render.result_json(ApplyResult(())), indent=2))
+            report_result(ApplyResult(()), args, console, quiet=args.format == "text")
             return ExitStatus.OK
         guard_thresholds([ProjectPlan(project, plan, remote.api_url)], args)
         confirm(args, console)
@@ -173,10 +172,12 @@ def progress(result: ChangeResult, console: Console) -> None:
     console.info(render.result_row(result).strip())
 
 
-def report_result(result: ApplyResult, args: argparse.Namespace, console: Console) -> None:
+def report_result(
+    result: ApplyResult, args: argparse.Namespace, console: Console, quiet: bool = False
+) -> None:
     if args.format == "json":
         console.print(json.dumps(render.result_json(result), indent=2, ensure_ascii=False))
-    else:
+    elif not quiet:
         console.print()
         console.print(render.render_result_text(result))
     if not args.no_summary:
