@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import run_cli
 
 CORPUS = Path(__file__).parent / "bad_inputs"
@@ -185,7 +184,10 @@ HANDLED_TRAPS = {
     "equals_name": (VALID.replace("Daily revenue", "="), {"report_name": "="}),
     "utf8_bom": ("\ufeff" + VALID, {"report_name": "Daily revenue"}),
     "crlf_line_endings": (VALID.replace("\n", "\r\n"), {"send_at": "09:00"}),
-    "non_ascii_name": (VALID.replace("Daily revenue", "Выручка — день ✓"), {"report_name": "Выручка — день ✓"}),
+    "non_ascii_name": (
+        VALID.replace("Daily revenue", "Выручка — день ✓"),
+        {"report_name": "Выручка — день ✓"},
+    ),
 }
 
 

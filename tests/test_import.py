@@ -290,3 +290,18 @@ def test_ignore_globs_are_honoured_by_import_and_prune(
     applied = cli("apply", "--prune", "--auto-approve", env=env, cwd=tmp_path)
     assert applied.code == 0, applied.err
     assert sorted(r["report_name"] for r in emulator.reports()) == ["Kept", "Manual export"]
+
+
+def test_a_report_whose_file_plan_would_refuse_is_skipped(tmp_path: Path) -> None:
+    from reportsync.commands.adopt import checked
+    from reportsync.models import Destination
+
+    gone = remote("id01", "Gone")
+    bad_slot = remote("id02", "Odd slot", send_at="10:15")
+    files, _ = plan_import([gone, bad_slot], [gone, bad_slot], set(), [], None)
+    listing = (Destination("target_integration", "int-slack-01"),)
+    good, skipped = checked(files, tmp_path, listing)
+    assert good == ()
+    assert [s.report.id for s in skipped] == ["id01", "id02"]
+    assert "delivers to int-wh-01, not in the destination listing" in skipped[0].reason
+    assert "would not be a valid report file: send_at" in skipped[1].reason

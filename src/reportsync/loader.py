@@ -62,11 +62,11 @@ class _Loader(_Base):  # type: ignore[misc]
         return super().construct_object(node, deep=deep)
 
     def construct_report_scalar(self, node: yaml.ScalarNode) -> Any:
-        # An explicit `!!int abc` or `0x_` breaks PyYAML's own constructors with a ValueError,
+        # An explicit `!!int abc`, `!!int` or `0x_` breaks PyYAML's own constructors (ValueError, ...),
         # and a 5000-digit number breaks int(); report files need neither.
         try:
             value = _Base.yaml_constructors[node.tag](self, node)
-        except (ValueError, KeyError):
+        except (ValueError, LookupError):
             value = None
         else:
             if not isinstance(value, int) or value.bit_length() <= 64:

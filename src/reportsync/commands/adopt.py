@@ -34,10 +34,11 @@ def run_import(args: argparse.Namespace, console: Console) -> int:
     outcomes: list[ImportOutcome] = []
     for project in resolve_projects(args, console.env):
         with open_remote(project, console, args.emulator) as remote:
-            outcome = import_project(project, remote, args, console)
+            outcomes.append(import_project(project, remote, args, console))
+    # every project is read before any file is written: a failure leaves the tree as it was
+    for outcome in outcomes:
         if not args.dry_run:
-            write_files(project.reports, outcome.files)
-        outcomes.append(outcome)
+            write_files(outcome.project.reports, outcome.files)
     show_imports(outcomes, args, console)
     return ExitStatus.OK
 
@@ -49,7 +50,8 @@ def import_project(
     desired = desired_or_none(project.reports)
     console.info(f"Read {len(desired)} report(s) from {project.reports}/; reading remote reports...")
     reports = remote.client.list_reports()
-    plan = build_plan(desired, reports, remote.client.list_destinations(), PlanOptions(ignore=project.ignore))
+    destinations = remote.client.list_destinations()
+    plan = build_plan(desired, reports, destinations, PlanOptions(ignore=project.ignore))
     by_id = {r.id: r for r in reports}
     candidates = [by_id[u.remote_id] for u in plan.unmanaged if not u.ignored and selected(u, args)]
     files, skipped = plan_import(
@@ -59,7 +61,7 @@ def import_project(
         existing_names(project.reports),
         schema_reference(project.reports),
     )
-    files, invalid = checked(files, project.reports)
+    files, invalid = checked(files, project.reports, destinations)
     ignored = tuple(u for u in plan.unmanaged if u.ignored)
     return ImportOutcome(project, files, skipped + invalid, ignored, bool(args.dry_run))
 
@@ -94,9 +96,9 @@ def schema_reference(folder: Path) -> str | None:
 
 
 def checked(
-    files: tuple[ImportFile, ...], folder: Path
+    files: tuple[ImportFile, ...], folder: Path, destinations: tuple[Destination, ...]
 ) -> tuple[tuple[ImportFile, ...], tuple[Skipped, ...]]:
-    """Files that validate like any report file; a remote report that would not is skipped, with why."""
+    """Files that `plan` would accept; a remote report whose file would not is skipped, with why."""
     from reportsync.loader import parse_documents
     from reportsync.validate import check_document
 
@@ -104,12 +106,23 @@ def checked(
     bad: list[Skipped] = []
     for item in files:
         _, problems = check_document(parse_documents(item.text, str(folder / item.filename))[0])
+        unknown = unknown_destinations(item.report, destinations)
         if problems:
             reason = "it would not be a valid report file: " + "; ".join(p.message for p in problems)
+            bad.append(Skipped(item.report, reason))
+        elif unknown:
+            listed = ", ".join(unknown)
+            reason = f"it delivers to {listed}, not in the destination listing; fix it in the dashboard"
             bad.append(Skipped(item.report, reason))
         else:
             good.append(item)
     return tuple(good), tuple(bad)
+
+
+def unknown_destinations(report: RemoteReport, destinations: tuple[Destination, ...]) -> list[str]:
+    known = {d.id for d in destinations}
+    items = report.payload.get("destinations") or []
+    return [str(d.get("id")) for d in items if isinstance(d, dict) and d.get("id") not in known]
 
 
 def write_files(folder: Path, files: tuple[ImportFile, ...]) -> None:
