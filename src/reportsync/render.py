@@ -197,6 +197,8 @@ def result_json(result: ApplyResult) -> dict[str, Any]:
 
 
 def render_result_markdown(result: ApplyResult, title: str = "reportsync apply") -> str:
+    if not result.results:
+        return f"### {title}\n\n**No changes: the remote reports already match the files.**"
     lines = [f"### {title}", "", f"**{result_line(result)}**", ""]
     if result.results:
         lines += ["| status | action | report | environment | id | message |", "|---|---|---|---|---|---|"]
