@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -271,3 +273,32 @@ def test_discovery_is_recursive_sorted_and_skips_hidden(tmp_path: Path) -> None:
 
 def test_discovery_of_an_empty_folder(tmp_path: Path) -> None:
     assert find_report_files(tmp_path) == []
+
+
+PURE_PYTHON = r"""
+import yaml
+del yaml.CSafeLoader  # as on a PyYAML built without libyaml
+from reportsync import loader
+from reportsync.errors import LoadError
+assert loader._Base is yaml.SafeLoader
+doc = loader.parse_documents("a: 10:30\nb:\n  - c: 1\n---\nd: 2\n", "r.yaml")
+print(doc[0].data, doc[0].locate(("b", 0, "c")), doc[1].line)
+for text in ["a: 1\na: 2\n", "a: &x 1\nb: *x\n", "a: \x07\n", "a: " + "[" * 5000 + "]" * 5000]:
+    try:
+        loader.parse_documents(text, "r.yaml")
+    except LoadError as exc:
+        print(exc)
+"""
+
+
+def test_pure_python_loader_works_the_same() -> None:
+    proc = subprocess.run([sys.executable, "-c", PURE_PYTHON], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "{'a': '10:30', 'b': [{'c': 1}]} (3, 8) 5",
+        "r.yaml:2:1: duplicate key 'a' (first set on line 1)",
+        "r.yaml:1:4: YAML anchors and aliases (&name / *name) are not allowed in report files; "
+        "write each value out",
+        "r.yaml:1: character #x0007 is not allowed in YAML text (special characters are not allowed)",
+        "r.yaml: YAML is nested too deeply",
+    ]

@@ -1,4 +1,4 @@
-"""Properties of loading and validation: any input ends in a result or a ReportsyncError; valid reports round-trip."""
+"""Loader and validator properties: any input gives a result or a ReportsyncError; valid input round-trips."""
 
 from __future__ import annotations
 

@@ -46,7 +46,8 @@ class _Loader(_Base):  # type: ignore[misc]
     def __init__(self, stream: str, file: str) -> None:
         super().__init__(stream)
         self.file = file
-        self.marks: dict[int, dict[Any, tuple[Position, Position]]] = {}
+        # not `marks`: the pure-Python Parser (used without libyaml) keeps its own list there
+        self.positions: dict[int, dict[Any, tuple[Position, Position]]] = {}
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects or node in self.recursive_objects:
@@ -93,7 +94,7 @@ class _Loader(_Base):  # type: ignore[misc]
                 )
             data[key] = self.construct_object(value_node)
             marks[key] = (_pos(key_node.start_mark), _pos(value_node.start_mark))
-        self.marks[id(data)] = marks
+        self.positions[id(data)] = marks
 
     def construct_report_seq(self, node: yaml.SequenceNode) -> Iterator[list[Any]]:
         data: list[Any] = []
@@ -102,7 +103,7 @@ class _Loader(_Base):  # type: ignore[misc]
         for index, child in enumerate(node.value):
             data.append(self.construct_object(child))
             marks[index] = (_pos(child.start_mark), _pos(child.start_mark))
-        self.marks[id(data)] = marks
+        self.positions[id(data)] = marks
 
 
 _Loader.add_implicit_resolver(_INT, _INT_RE, list("-+0123456789"))
@@ -167,10 +168,7 @@ def read_text(path: Path, label: str) -> str:
 
 def parse_documents(text: str, label: str) -> list[Document]:
     """Every non-empty document of a YAML stream; errors name the file, line and column."""
-    try:
-        loader = _Loader(text, label)
-    except UnicodeEncodeError:  # a lone surrogate: str that no file decodes to
-        raise LoadError(Problem(label, 0, 0, "text holds an invalid character")) from None
+    loader = _new_loader(text, label)
     documents: list[Document] = []
     try:
         while loader.check_node():
@@ -179,7 +177,7 @@ def parse_documents(text: str, label: str) -> list[Document]:
             if data is None:
                 continue
             line = node.start_mark.line + 1
-            documents.append(Document(label, len(documents), line, data, loader.marks))
+            documents.append(Document(label, len(documents), line, data, loader.positions))
     except yaml.MarkedYAMLError as exc:
         raise _fail(label, exc.problem_mark, _yaml_message(exc, text)) from None
     except yaml.reader.ReaderError as exc:
@@ -193,6 +191,15 @@ def parse_documents(text: str, label: str) -> list[Document]:
     if not documents:
         raise LoadError(Problem(label, 1, 0, "file holds no report (it is empty or only comments)"))
     return documents
+
+
+def _new_loader(text: str, label: str) -> _Loader:
+    try:
+        return _Loader(text, label)
+    except UnicodeEncodeError:  # a lone surrogate: str that no file decodes to
+        raise LoadError(Problem(label, 0, 0, "text holds an invalid character")) from None
+    except yaml.reader.ReaderError as exc:  # the pure-Python reader checks every character up front
+        raise LoadError(Problem(label, _reader_line(exc, text), 0, _reader_message(exc))) from None
 
 
 def _reader_line(exc: yaml.reader.ReaderError, text: str) -> int:
