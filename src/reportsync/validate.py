@@ -12,7 +12,7 @@ from reportsync import messages
 from reportsync.errors import InvalidFilesError, LoadError, Problem
 from reportsync.loader import find_report_files, load_file
 from reportsync.models import Document, ReportSpec, api_body
-from reportsync.schema import load_schema
+from reportsync.schema import REPORT_SCHEMA, load_schema
 
 _PRIORITY = {"type": 0, "required": 1, "additionalProperties": 1}
 
@@ -27,10 +27,10 @@ def _fast_check() -> Callable[[Any], Any]:
 
 
 @cache
-def _full_validator() -> Any:
+def _named_validator(schema_name: str) -> Any:
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(load_schema())
+    return Draft202012Validator(load_schema(schema_name))
 
 
 def schema_problems(document: Document) -> list[Problem]:
@@ -38,17 +38,29 @@ def schema_problems(document: Document) -> list[Problem]:
     try:
         _fast_check()(document.data)
         return []
-    except Exception:
+    except Exception:  # any rejection by the fast path means: look closer
         pass
-    errors = sorted(_full_validator().iter_errors(document.data), key=_error_order)
+    return schema_problems_for(document, REPORT_SCHEMA)
+
+
+def schema_problems_for(document: Document, schema_name: str) -> list[Problem]:
+    """Every violation of a packaged schema, as sentences placed at the offending spot.
+
+    A schema node may carry `x-message`: its violations then read "<field>: <x-message>" and never
+    echo the value (the config schema uses it where the value could be a secret key).
+    """
+    errors = sorted(_named_validator(schema_name).iter_errors(document.data), key=_error_order)
     problems: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
     for error in errors:
-        for path, at_key, text in _describe(error):
-            if path in seen:
+        custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+        path = tuple(error.absolute_path)
+        found = [(path, False, f"{messages.field_label(path)}: {custom}")] if custom else _describe(error)
+        for where, at_key, text in found:
+            if where in seen:
                 continue
-            seen.add(path)
-            line, col = document.locate(path, at_key=at_key)
+            seen.add(where)
+            line, col = document.locate(where, at_key=at_key)
             problems.append(Problem(document.file, line, col, text))
     return sorted(problems, key=lambda p: (p.line, p.col))
 
@@ -190,32 +202,3 @@ def load_desired(folder: Path) -> tuple[ReportSpec, ...]:
     if problems:
         raise InvalidFilesError(tuple(problems))
     return tuple(specs)
-
-
-@cache
-def _named_validator(schema_name: str) -> Any:
-    from jsonschema import Draft202012Validator
-
-    return Draft202012Validator(load_schema(schema_name))
-
-
-def schema_problems_for(document: Document, schema_name: str) -> list[Problem]:
-    """Every violation of a packaged schema other than the report schema (e.g. the project config).
-
-    A schema node may carry `x-message`: its violations then read "<field>: <x-message>" and never
-    echo the value (the config schema uses it where the value could be a secret key).
-    """
-    errors = sorted(_named_validator(schema_name).iter_errors(document.data), key=_error_order)
-    problems: list[Problem] = []
-    seen: set[tuple[Any, ...]] = set()
-    for error in errors:
-        custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
-        path = tuple(error.absolute_path)
-        found = [(path, False, f"{messages.field_label(path)}: {custom}")] if custom else _describe(error)
-        for where, at_key, text in found:
-            if where in seen:
-                continue
-            seen.add(where)
-            line, col = document.locate(where, at_key=at_key)
-            problems.append(Problem(document.file, line, col, text))
-    return sorted(problems, key=lambda p: (p.line, p.col))
