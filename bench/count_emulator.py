@@ -36,9 +36,9 @@ class Recorder:
         def hook(response: Any) -> None:
             with self.lock:
                 self.statuses[response.status] += 1
-                if response.status in (200, 201, 204) and response.body is not None:
-                    if response.body.get("object") == "scheduled_report":
-                        self.writes.append(time.monotonic())
+                body = response.body if isinstance(response.body, dict) else {}
+                if response.status in (200, 201) and body.get("object") == "scheduled_report":
+                    self.writes.append(time.monotonic())
             served(response)
 
         emulator.served = hook

@@ -22,7 +22,12 @@ ZONE = "bench.example.com."
 def zone_yaml(n):
     lines = ["---"]
     for i in range(n):
-        lines += [f"r{i:05d}:", "  ttl: 300", "  type: A", f"  value: 10.{i // 65536}.{i // 256 % 256}.{i % 256}"]
+        lines += [
+            f"r{i:05d}:",
+            "  ttl: 300",
+            "  type: A",
+            f"  value: 10.{i // 65536}.{i // 256 % 256}.{i % 256}",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -56,7 +56,10 @@ def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Pat
 
 def client_env(url: str) -> dict[str, str]:
     """The environment of a reportsync child: key and URL set, no CI variables, no colour."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    # Users run with the bytecode cache: a PYTHONDONTWRITEBYTECODE inherited from a sandbox would make every
+    # run recompile every edited module and measure the compiler, not reportsync.
+    drop = ("GITHUB_", "PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env.update({KEY_ENV: KEY, URL_ENV: url, "NO_COLOR": "1"})
     return env
 

@@ -1,4 +1,4 @@
-"""Shared pieces of the reliability suite: the realistic scenario, the convergence checks, RELIABILITY.md rows."""
+"""Shared pieces of the reliability suite: the realistic scenario, convergence checks, RELIABILITY.md rows."""
 
 from __future__ import annotations
 
@@ -82,7 +82,15 @@ def env_for(emu: Emulator) -> dict[str, str]:
 
 def apply(folder: Path, env: dict[str, str], *extra: str) -> CliResult:
     return run_cli(
-        "apply", "--reports", str(folder), "--auto-approve", "--prune", "--force", "--no-color", *extra, env=env
+        "apply",
+        "--reports",
+        str(folder),
+        "--auto-approve",
+        "--prune",
+        "--force",
+        "--no-color",
+        *extra,
+        env=env,
     )
 
 
@@ -112,10 +120,11 @@ _rows: dict[tuple[str, str], list[Any]] = {}
 _lock = threading.Lock()
 
 
-def record(area: str, name: str, checked: str) -> None:
-    """Count one passing run of a scenario; written to RELIABILITY.md at exit when RELIABILITY_REPORT=1."""
+def record(area: str, name: str, checked: str, result: str = "pass") -> None:
+    """Count one passing run of a scenario. RELIABILITY_REPORT=1 rewrites RELIABILITY.md's rows at exit;
+    RELIABILITY_REPORT=add adds this session's runs to the counts already there."""
     with _lock:
-        row = _rows.setdefault((area, name), [0, checked])
+        row = _rows.setdefault((area, name), [0, checked, result])
         row[0] += 1
 
 
@@ -128,8 +137,10 @@ def _write_rows() -> None:
     head, rest = text.split(BEGIN, 1)
     old, tail = rest.split(END, 1)
     rows = {(r[0], r[1]): r for r in _parse(old)}
-    for (area, name), (runs, checked) in _rows.items():
-        rows[(area, name)] = [area, name, str(runs), checked, "pass"]
+    adding = os.environ.get("RELIABILITY_REPORT") == "add"
+    for (area, name), (runs, checked, result) in _rows.items():
+        before = int(rows[(area, name)][2]) if adding and (area, name) in rows else 0
+        rows[(area, name)] = [area, name, str(before + runs), checked, result]
     body = "\n".join("| " + " | ".join(r) + " |" for r in rows.values())
     REPORT_FILE.write_text(f"{head}{BEGIN}\n{HEADER}\n{body}\n{END}{tail}", encoding="utf-8")
 
@@ -140,5 +151,5 @@ def _parse(block: str) -> list[list[str]]:
     return [c for c in cells if len(c) == 5]
 
 
-if os.environ.get("RELIABILITY_REPORT") == "1":
+if os.environ.get("RELIABILITY_REPORT") in ("1", "add"):
     atexit.register(_write_rows)

@@ -39,6 +39,7 @@ def test_killed_apply_resumes_without_duplicates(tmp_path: Path) -> None:
             proc.kill()
             proc.communicate()
             assert proc.returncode == -9, "the apply finished before it could be killed"
+            time.sleep(0.2)  # a request the server had already read is still processed: let it land
             held = len(emu.reports())
             assert stop_at <= held < TOTAL and max(identities(emu).values()) == 1
         emu.faults.latency = 0.0
@@ -47,7 +48,9 @@ def test_killed_apply_resumes_without_duplicates(tmp_path: Path) -> None:
         assert f"Apply complete: {TOTAL - held} created, 0 updated, 0 deleted." in rest.out
         assert len(emu.reports()) == TOTAL and max(identities(emu).values()) == 1
         assert_converged(emu, folder, [report(f"Bulk {i:03d}") for i in range(TOTAL)])
-    record("process", "apply SIGKILLed twice mid-way (200 creates)", "next apply creates only the rest; no dup")
+    record(
+        "process", "apply SIGKILLed twice mid-way (200 creates)", "next apply creates only the rest; no dup"
+    )
 
 
 def test_two_simultaneous_applies_can_duplicate_and_the_next_plan_fails_closed(tmp_path: Path) -> None:
@@ -79,6 +82,7 @@ def test_two_simultaneous_applies_can_duplicate_and_the_next_plan_fails_closed(t
         "process",
         "two applies at the same moment (reads overlap)",
         "both exit 0; creates duplicated; next plan and apply exit 1 naming both ids, write nothing",
+        "pass: duplicates occur, as documented",
     )
 
 

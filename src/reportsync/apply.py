@@ -130,7 +130,7 @@ def _create(change: Change, api: ReportsApi, reserved: frozenset[str]) -> Change
             exc.path,
             exc.status,
             exc.code,
-            f"{exc.api_message} (after a first ambiguous attempt: {first_error.message})",
+            f"{exc.api_message} (after a first ambiguous attempt: {first_error.api_message})",
             exc.details,
             exc.ambiguous,
         ) from None

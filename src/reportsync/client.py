@@ -41,6 +41,7 @@ from reportsync.transport import (
 REPORTS = "/scheduled-reports"
 DESTINATIONS = "/scheduled-reports/destinations"
 MAX_RESTARTS = 3
+UNREACHABLE_ATTEMPTS = 4
 Outcome = requests.Response | Failure
 
 
@@ -207,7 +208,11 @@ class Client:
             wait = self._wait_for(outcome, attempt, policy)
             elapsed = time.monotonic() - started
             retry = self._may_retry(policy, outcome)
-            if not retry or attempt >= self._max_attempts or elapsed + wait > self._max_retry_seconds:
+            if (
+                not retry
+                or attempt >= self._attempts_for(outcome)
+                or elapsed + wait > self._max_retry_seconds
+            ):
                 raise self._error(method, path, policy, outcome, attempt) from None
             maybe_applied = maybe_applied or _maybe_applied(outcome)
             self._log(f"{shown}: retrying in {wait:.2f} s (attempt {attempt + 1})")
@@ -236,6 +241,12 @@ class Client:
             self._log(f"{shown} → failed in {took} ms: {outcome.reason} (attempt {attempt})")
         return outcome
 
+    def _attempts_for(self, outcome: Outcome) -> int:
+        """A refused connection is retried briefly: a wrong URL should not cost the user a minute."""
+        if isinstance(outcome, Failure) and not outcome.sent:
+            return min(self._max_attempts, UNREACHABLE_ATTEMPTS)
+        return self._max_attempts
+
     def _may_retry(self, policy: Policy, outcome: Outcome) -> bool:
         if isinstance(outcome, Failure):
             return may_retry_failure(policy, outcome)
@@ -246,7 +257,8 @@ class Client:
         wait = backoff_delay(attempt, self._backoff_base, self._rng)
         if isinstance(outcome, requests.Response):
             after = parse_retry_after(outcome.headers.get("Retry-After"))
-            wait = wait if after is None else after
+            # "Retry-After: 0" gives no guidance; backing off still protects a server that keeps refusing.
+            wait = after if after else wait
             if outcome.status_code == 429 and may_retry_status(policy, 429):
                 self._gate.hold(wait)
         return wait
