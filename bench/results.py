@@ -15,26 +15,28 @@ from measure import Median, Profile
 
 # What was done, or should be, about each hot spot a cProfile of plan shows (matched by substring).
 NOTES = {
-    "parse_documents": "libyaml C loader with a position-recording constructor, one pass (no second compose)",
-    "loader.py:": "custom constructors in Python run per node: keep them to one call per node",
-    "construct_object": "PyYAML's per-node dispatch; ours adds alias/tag checks per node (see fixes)",
+    "parse_documents": "libyaml C loader + position-recording constructor in one pass (no second compose)",
     "construct_report_map": "records key/value positions while constructing (needed for error locations)",
+    "load_file": "read_text + parse_documents per file",
+    "read_text": "read(MAX_FILE_BYTES + 1) allocates a 1 MiB buffer per file: fix A",
+    "reportsync/loader.py": "construct_object override: alias/tag checks as an extra frame per node: fix B",
+    "method 'read'": "read_text's read(1 MiB + 1) per file (a 1 MiB buffer each): fix A",
+    "relpath": "display_path: os.path.relpath (2 getcwd calls) per file: fix C",
+    "getcwd": "from relpath per file: fix C",
+    "pathlib.py": "Path objects sorted/compared per file: fix C (sort strings)",
+    "construct_object": "PyYAML's per-node dispatch, as in the floor",
     "resolver.py": "PyYAML implicit-tag resolution per scalar, as in the floor",
     "constructor.py": "PyYAML's Python constructors, as in the floor",
-    "method 'read'": "read_text asks for 1 MiB + 1 bytes per file (a 1 MiB buffer each) - fix proposed",
-    "io.open": "one open per file, as in the floor",
     "recv_into": "waiting for the emulator's pages (server-side work, same in the floor)",
     "validate_https": "fastjsonschema, compiled once; jsonschema runs only for invalid files",
-    "relpath": "display_path: os.path.relpath (2 getcwd) per file - fix proposed: once per folder",
-    "getcwd": "from relpath/abspath per file - fix proposed",
-    "pathlib.py": "Path objects sorted/compared per file - fix proposed: sort strings",
+    "io.open": "one open per file, as in the floor",
     "isinstance": "type checks in the constructors and the schema check",
+    "client.py": "RemoteReport per listed item",
     "marshal.loads": "module start-up (imports)",
     "identity": "ReportSpec.identity recomputed per access",
-    "posixpath": "path joins per file",
     "nodes.py": "PyYAML node objects, as in the floor",
     "cyaml.py": "one C loader per file, as in the floor",
-    "get' of 'dict": "dict lookups in the constructors",
+    "get' of 'dict": "dict lookups in the constructors and the schema check",
 }
 
 
