@@ -65,6 +65,10 @@ def client_env(url: str) -> dict[str, str]:
 
 
 def reportsync(*args: str) -> list[str]:
+    """The command as users run it: the installed console script (no runpy, as the floor has none)."""
+    script = Path(PYTHON).with_name("reportsync")
+    if script.exists():
+        return [PYTHON, str(script), *args]
     return [PYTHON, "-m", "reportsync", *args]
 
 

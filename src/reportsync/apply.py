@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -73,6 +72,8 @@ def apply_plan(
         if on_result is not None:
             on_result(result)
         return result
+
+    from concurrent.futures import ThreadPoolExecutor  # plan never applies: keep its start-up lean
 
     workers = max(1, min(parallelism, len(plan.changes) or 1))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
@@ -167,7 +166,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return 130
     except Exception as exc:  # the one place unexpected failures are reported
         if console.debug:
-            console.err.write(traceback.format_exc())
+            import traceback
+
+            console.err.write(console.redact(traceback.format_exc()))
         console.error(
             f"internal error: {type(exc).__name__}: {exc}. "
             "Run again with --debug for the traceback, and please report it."

@@ -40,7 +40,7 @@ class Console:
     inp: TextIO = field(default_factory=lambda: sys.stdin)
     secrets: set[str] = field(default_factory=set)
 
-    def _redact(self, text: str) -> str:
+    def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "***")
         return text
@@ -50,22 +50,22 @@ class Console:
         return self.env.get("GITHUB_ACTIONS") == "true"
 
     def print(self, text: str = "") -> None:
-        self.out.write(self._redact(text) + "\n")
+        self.out.write(self.redact(text) + "\n")
 
     def info(self, text: str) -> None:
-        self.err.write(self._redact(text) + "\n")
+        self.err.write(self.redact(text) + "\n")
 
     def error(self, text: str) -> None:
-        self.err.write(f"{self.paint('Error:', '31;1')} {self._redact(text)}\n")
+        self.err.write(f"{self.paint('Error:', '31;1')} {self.redact(text)}\n")
 
     def log(self, text: str) -> None:
         if self.debug:
-            self.err.write(f"debug: {self._redact(text)}\n")
+            self.err.write(f"debug: {self.redact(text)}\n")
 
     def problems(self, problems: tuple[Problem, ...] | list[Problem], to_err: bool = True) -> None:
         stream = self.err if to_err else self.out
         for problem in problems:
-            stream.write(self._redact(f"{problem}") + "\n")
+            stream.write(self.redact(f"{problem}") + "\n")
         self.annotate(problems)
 
     def annotate(self, problems: tuple[Problem, ...] | list[Problem]) -> None:
@@ -80,4 +80,4 @@ class Console:
         path = self.env.get("GITHUB_STEP_SUMMARY")
         if path:
             with open(path, "a", encoding="utf-8") as handle:
-                handle.write(self._redact(markdown.rstrip("\n")) + "\n\n")
+                handle.write(self.redact(markdown.rstrip("\n")) + "\n\n")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,7 @@ _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _INT, _FLOAT, _TIMESTAMP = (f"tag:yaml.org,2002:{t}" for t in ("int", "float", "timestamp"))
 _VALUE, _MERGE = "tag:yaml.org,2002:value", "tag:yaml.org,2002:merge"
 # The only tags a report file needs; others (!!binary, !!set, !!timestamp, !custom...) are refused.
-_KINDS: dict[str, type[yaml.Node]] = {
-    **{f"tag:yaml.org,2002:{t}": yaml.ScalarNode for t in ("str", "int", "float", "bool", "null")},
-    "tag:yaml.org,2002:map": yaml.MappingNode,
-    "tag:yaml.org,2002:seq": yaml.SequenceNode,
-}
+_STR, _BOOL, _NULL, _MAP, _SEQ = (f"tag:yaml.org,2002:{t}" for t in ("str", "bool", "null", "map", "seq"))
 
 # YAML 1.1 reads `10:30` as the base-60 integer 630 and `2024-01-01` as a date. Report files need
 # neither, so these resolvers drop the sexagesimal forms and timestamps: such scalars stay strings.
@@ -36,7 +31,12 @@ _FLOAT_RE = re.compile(
 
 
 class _Loader(_Base):  # type: ignore[misc]
-    """Safe loader that records positions, refuses duplicate keys and aliases."""
+    """Safe loader that records positions and refuses duplicate keys, aliases and exotic tags.
+
+    Documents are built by walking the composed node tree directly rather than through PyYAML's
+    generic constructor machinery: one call per node, no bookkeeping of shared objects (aliases are
+    refused anyway), which makes construction about as cheap as PyYAML's plain C-loader load.
+    """
 
     yaml_implicit_resolvers = {
         first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT, _TIMESTAMP, _VALUE)]
@@ -48,21 +48,31 @@ class _Loader(_Base):  # type: ignore[misc]
         self.file = file
         # not `marks`: the pure-Python Parser (used without libyaml) keeps its own list there
         self.positions: dict[int, dict[Any, tuple[Position, Position]]] = {}
+        self.seen: set[int] = set()
 
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self.constructed_objects or node in self.recursive_objects:
+    def build(self, node: yaml.Node) -> Any:
+        if id(node) in self.seen:
             raise _fail(
                 self.file,
                 node.start_mark,
                 "YAML anchors and aliases (&name / *name) are not allowed in report files; "
                 "write each value out",
             )
-        kind = _KINDS.get(node.tag)
-        if kind is None or not isinstance(node, kind):
-            raise _fail(self.file, node.start_mark, _tag_message(node.tag))
-        return super().construct_object(node, deep=deep)
+        self.seen.add(id(node))
+        tag = node.tag
+        if isinstance(node, yaml.ScalarNode):
+            return node.value if tag == _STR else self.build_scalar(node)
+        if tag == _MAP and isinstance(node, yaml.MappingNode):
+            return self.build_map(node)
+        if tag == _SEQ and isinstance(node, yaml.SequenceNode):
+            return self.build_seq(node)
+        raise _fail(self.file, node.start_mark, _tag_message(tag))
 
-    def construct_report_scalar(self, node: yaml.ScalarNode) -> Any:
+    def build_scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == _NULL:
+            return None
+        if node.tag not in (_INT, _FLOAT, _BOOL):
+            raise _fail(self.file, node.start_mark, _tag_message(node.tag))
         # An explicit `!!int abc`, `!!int` or `0x_` breaks PyYAML's own constructors (ValueError, ...),
         # and a 5000-digit number breaks int(); report files need neither.
         try:
@@ -77,41 +87,41 @@ class _Loader(_Base):  # type: ignore[misc]
         message = f"{text!r} cannot be read as {kind}; put it in quotes if it is meant as text"
         raise _fail(self.file, node.start_mark, message)
 
-    def construct_report_map(self, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+    def build_map(self, node: yaml.MappingNode) -> dict[Any, Any]:
         data: dict[Any, Any] = {}
-        yield data
         marks: dict[Any, tuple[Position, Position]] = {}
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if key_node.tag == _MERGE:
+                raise _fail(self.file, key_node.start_mark, _tag_message(_MERGE))
+            key = self.build(key_node) if type(key_node) is yaml.ScalarNode else None
             if not isinstance(key, str):
                 raise _fail(self.file, key_node.start_mark, _key_message(key_node))
             if key in data:
                 first = marks[key][0][0]
-                raise _fail(
-                    self.file,
-                    key_node.start_mark,
-                    f"duplicate key {key!r} (first set on line {first})",
-                )
-            data[key] = self.construct_object(value_node)
-            marks[key] = (_pos(key_node.start_mark), _pos(value_node.start_mark))
+                message = f"duplicate key {key!r} (first set on line {first})"
+                raise _fail(self.file, key_node.start_mark, message)
+            data[key] = self.build(value_node)
+            key_mark, value_mark = key_node.start_mark, value_node.start_mark
+            marks[key] = (
+                (key_mark.line + 1, key_mark.column + 1),
+                (value_mark.line + 1, value_mark.column + 1),
+            )
         self.positions[id(data)] = marks
+        return data
 
-    def construct_report_seq(self, node: yaml.SequenceNode) -> Iterator[list[Any]]:
+    def build_seq(self, node: yaml.SequenceNode) -> list[Any]:
         data: list[Any] = []
-        yield data
         marks: dict[Any, tuple[Position, Position]] = {}
         for index, child in enumerate(node.value):
-            data.append(self.construct_object(child))
-            marks[index] = (_pos(child.start_mark), _pos(child.start_mark))
+            data.append(self.build(child))
+            position = _pos(child.start_mark)
+            marks[index] = (position, position)
         self.positions[id(data)] = marks
+        return data
 
 
 _Loader.add_implicit_resolver(_INT, _INT_RE, list("-+0123456789"))
 _Loader.add_implicit_resolver(_FLOAT, _FLOAT_RE, list("-+0123456789."))
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_report_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_report_seq)
-for _tag in (_INT, _FLOAT, "tag:yaml.org,2002:bool"):
-    _Loader.add_constructor(_tag, _Loader.construct_report_scalar)
 
 
 def _tag_message(tag: str) -> str:
@@ -138,21 +148,26 @@ def _fail(file: str, mark: Any, message: str) -> LoadError:
 
 def find_report_files(folder: Path) -> list[Path]:
     """Every *.yaml/*.yml below folder, sorted, skipping hidden files and folders."""
-    found: list[Path] = []
+    found: list[str] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(root, f) for f in files if f.endswith(REPORT_SUFFIXES) and not f.startswith("."))
-    return sorted(found)
+        found.extend(
+            os.path.join(root, f) for f in files if f.endswith(REPORT_SUFFIXES) and not f.startswith(".")
+        )
+    found.sort(key=lambda name: name.split(os.sep))
+    return [Path(name) for name in found]
 
 
 def read_text(path: Path, label: str) -> str:
     """The file as text, or a LoadError saying why it is not a readable YAML text file."""
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        with open(path, "rb") as handle:
+            # Sized reads: read(MAX + 1) would reserve a 1 MiB buffer for every small file.
+            size = os.fstat(handle.fileno()).st_size
+            raw = handle.read(size + 1) if size <= MAX_FILE_BYTES else b""
     except OSError as exc:
         raise LoadError(Problem(label, 0, 0, f"cannot read file: {exc.strerror}")) from None
-    if len(raw) > MAX_FILE_BYTES:
+    if size > MAX_FILE_BYTES or len(raw) > MAX_FILE_BYTES:
         message = "file is larger than 1 MiB; a report file holds a few hundred bytes"
         raise LoadError(Problem(label, 0, 0, message))
     if b"\x00" in raw:
@@ -173,7 +188,8 @@ def parse_documents(text: str, label: str) -> list[Document]:
     try:
         while loader.check_node():
             node = loader.get_node()
-            data = loader.construct_document(node)
+            loader.seen.clear()
+            data = loader.build(node)
             if data is None:
                 continue
             line = node.start_mark.line + 1
