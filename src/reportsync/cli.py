@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from reportsync import __version__
 from reportsync.console import Console
@@ -55,13 +55,40 @@ def _remote_flags(parser: argparse.ArgumentParser, formats: Sequence[str]) -> No
     )
 
 
+def _terminal_width() -> int:
+    """What shutil.get_terminal_size() answers, without importing shutil (and zlib, bz2, lzma)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return max(columns - 2, 20)
+
+
+class _Formatter(argparse.HelpFormatter):
+    # argparse builds a formatter for every add_argument; the default one imports shutil each start.
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_terminal_width())
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="reportsync",
         description="Keep Qonversion scheduled reports in git and make the live project match.",
     )
     parser.add_argument("--version", action="version", version=f"reportsync {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # An explicit prog keeps argparse from building a help formatter (and importing shutil) up front.
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, prog="reportsync", parser_class=_Parser
+    )
 
     p = sub.add_parser("validate", help="check report files offline")
     p.add_argument("--reports", metavar="DIR", default="reports", help="reports folder (default: ./reports)")

@@ -47,20 +47,26 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _compile(node: Mapping[str, Any], root: Mapping[str, Any]) -> Check:
-    checks: list[Check] = []
-    for key, value in node.items():
-        if key in _ANNOTATIONS or key.startswith("x-"):
-            continue
-        checks.append(_keyword(key, value, node, root))
-    return lambda v: all(check(v) for check in checks)
+    checks = tuple(
+        _keyword(key, value, node, root)
+        for key, value in node.items()
+        if key not in _ANNOTATIONS and not key.startswith("x-")
+    )
+
+    def check_all(value: Any) -> bool:
+        for check in checks:  # noqa: SIM110 - a plain loop beats all(genexpr) on this hot path
+            if not check(value):
+                return False
+        return True
+
+    return check_all
 
 
 def _keyword(key: str, value: Any, node: Mapping[str, Any], root: Mapping[str, Any]) -> Check:
     if key == "type" and isinstance(value, str) and value in _TYPES:
         return _TYPES[value]
     if key == "enum":
-        options = tuple(value)
-        return lambda v: any(_same(v, o) for o in options)
+        return _enum(tuple(value))
     if key in ("minLength", "maxLength", "minItems"):
         return _bound(key, int(value))
     if key == "pattern":
@@ -70,7 +76,7 @@ def _keyword(key: str, value: Any, node: Mapping[str, Any], root: Mapping[str, A
         return _compile(root["$defs"][value.removeprefix("#/$defs/")], root)
     if key == "items" and isinstance(value, dict):
         item = _compile(value, root)
-        return lambda v: not isinstance(v, list) or all(item(i) for i in v)
+        return lambda v: not isinstance(v, list) or all(map(item, v))
     if key == "required":
         names = tuple(value)
         return lambda v: not isinstance(v, dict) or all(n in v for n in names)
@@ -81,6 +87,22 @@ def _keyword(key: str, value: Any, node: Mapping[str, Any], root: Mapping[str, A
         allowed = frozenset(node.get("properties", {}))
         return lambda v: not isinstance(v, dict) or allowed.issuperset(v)
     raise Unsupported(key)
+
+
+def _enum(options: tuple[Any, ...]) -> Check:
+    hashable = all(isinstance(o, str | int | float | bool) or o is None for o in options)
+    if not hashable:
+        return lambda v: any(_same(v, o) for o in options)
+    # (is it a bool?, value): true and 1 stay apart, 1 and 1.0 meet, as JSON Schema's equality says.
+    keys = frozenset((isinstance(o, bool), o) for o in options)
+
+    def member(value: Any) -> bool:
+        try:
+            return (isinstance(value, bool), value) in keys
+        except TypeError:  # a list or mapping is never one of these scalars
+            return False
+
+    return member
 
 
 def _bound(key: str, limit: int) -> Check:

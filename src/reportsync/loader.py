@@ -161,7 +161,7 @@ def find_report_files(folder: Path) -> list[Path]:
 def read_text(path: Path, label: str) -> str:
     """The file as text, or a LoadError saying why it is not a readable YAML text file."""
     try:
-        with open(path, "rb") as handle:
+        with open(path, "rb", buffering=0) as handle:
             # Sized reads: read(MAX + 1) would reserve a 1 MiB buffer for every small file.
             size = os.fstat(handle.fileno()).st_size
             raw = handle.read(size + 1) if size <= MAX_FILE_BYTES else b""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Sequence
@@ -72,6 +71,8 @@ def type_message(value: Any, expected: Any, enum: Sequence[Any] | None) -> str:
 
 
 def unknown_key_message(key: str, known: Sequence[str]) -> str:
+    import difflib  # only on the error path: keeps validate's start-up lean
+
     text = f"unknown field {show(key)}"
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     if not close:
