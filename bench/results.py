@@ -24,7 +24,7 @@ NOTES = {
     "relpath": "display_path: one os.path.relpath per folder (fix C, applied)",
     "getcwd": "from relpath, once per folder (fix C, applied)",
     "pathlib.py": "Path objects per file; sorting is done on strings (fix C, applied)",
-    "fastcheck.py": "the schema-compiled yes/no check (~5 µs per document); jsonschema only for invalid files",
+    "fastcheck.py": "schema-compiled yes/no check (~5 µs per document); jsonschema only for invalid files",
     "resolver.py": "PyYAML implicit-tag resolution per scalar, as in the floor",
     "constructor.py": "PyYAML's Python constructors, as in the floor",
     "recv_into": "waiting for the emulator's pages (server-side work, same in the floor)",
