@@ -26,7 +26,7 @@ def config(tmp_path: Path, text: str) -> Path:
 def config_error(tmp_path: Path, text: str) -> str:
     with pytest.raises(ConfigError) as info:
         load_config(config(tmp_path, text))
-    return str(info.value)
+    return info.value.full_text
 
 
 def test_schema_copies_are_byte_identical() -> None:
@@ -128,7 +128,7 @@ def test_each_error_names_file_line_and_column(
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError) as info:
         load_config(Path("reportsync.yaml"))
-    assert str(info.value).startswith(expected), str(info.value)
+    assert info.value.full_text.startswith(expected), info.value.full_text
 
 
 @pytest.mark.parametrize("key", ["sk_live_4f9a8b7c6d5e", "test_sk_0123456789abcdef"])
@@ -147,7 +147,7 @@ def test_a_literal_key_inside_a_project_is_refused(tmp_path: Path) -> None:
 
 def test_all_problems_are_reported_in_line_order(tmp_path: Path) -> None:
     message = config_error(tmp_path, "parallelism: 0\nprunee: true\nkey_env: 9X\n")
-    lines = [part.split(":")[1] for part in message.split("; ") if part.startswith(str(tmp_path))]
+    lines = [part.split(":")[1] for part in message.split("\n") if part.startswith(str(tmp_path))]
     assert lines == ["1", "2", "3"]
 
 
@@ -174,12 +174,13 @@ def test_cli_uses_the_configured_key_env(tmp_path: Path, cli: Any, emulator: Any
     assert '+ create "Daily revenue"' in result.out
 
 
-def test_cli_config_error_is_one_line_with_its_place(tmp_path: Path, cli: Any, env: Any) -> None:
+def test_cli_config_error_names_its_place(tmp_path: Path, cli: Any, env: Any) -> None:
     (tmp_path / "reportsync.yaml").write_text("reports: reports\nparallelism: many\n", encoding="utf-8")
     result = cli("plan", env=env, cwd=tmp_path)
     assert result.code == 1
     assert result.err.strip().splitlines() == [
-        'Error: reportsync.yaml:2:14: parallelism: "many" must be a whole number'
+        'reportsync.yaml:2:14: parallelism: "many" must be a whole number',
+        "Error: 1 problem in reportsync.yaml; nothing was done.",
     ]
     assert result.out == ""
 

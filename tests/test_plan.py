@@ -125,7 +125,7 @@ def test_prune_spares_ignored_globs() -> None:
 def test_ambiguous_identity_fails_with_both_ids_and_pin_hint() -> None:
     with pytest.raises(PlanError) as info:
         build_plan([spec()], [remote("a1"), remote("b2")], DESTS)
-    assert "a1, b2" in info.value.message and "id: a1" in info.value.message
+    assert "a1, b2" in info.value.full_text and "id: a1" in info.value.full_text
     assert info.value.problems[0].file == "reports/Daily.yaml"
 
 
@@ -137,8 +137,9 @@ def test_pinned_id_matches_despite_new_name() -> None:
 
 
 def test_pinned_id_missing_is_an_error_not_a_create() -> None:
-    with pytest.raises(PlanError, match="'gone' is pinned but no remote report has it"):
+    with pytest.raises(PlanError) as info:
         build_plan([spec(pinned="gone")], [], DESTS)
+    assert "'gone' is pinned but no remote report has it" in info.value.full_text
 
 
 def test_pinned_remote_is_not_matched_by_name_again() -> None:
@@ -150,7 +151,7 @@ def test_pinned_remote_is_not_matched_by_name_again() -> None:
 def test_unknown_destination_names_file_and_suggests() -> None:
     with pytest.raises(PlanError) as info:
         build_plan([spec(destinations=[{"type": "target_integration", "id": "int-wh-1"}])], [], DESTS)
-    text = info.value.message
+    text = info.value.full_text
     assert "reports/Daily.yaml" in text and "int-wh-1" in text and "did you mean int-wh-01" in text
     assert "known ids: int-slack-01, int-wh-01" in text
 

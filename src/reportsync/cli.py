@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from reportsync import __version__
 from reportsync.console import Console
-from reportsync.errors import ExitStatus, InvalidFilesError, PlanError, ReportsyncError
+from reportsync.errors import ExitStatus, ReportsyncError
 
 Handler = Callable[[argparse.Namespace, Console], int]
 
@@ -177,15 +177,8 @@ def main(
 def run(args: argparse.Namespace, console: Console) -> int:
     try:
         return int(_resolve(args.handler)(args, console))
-    except InvalidFilesError as exc:
-        console.problems(exc.problems)
-        console.error(exc.message)
-        return int(exc.exit_status)
-    except PlanError as exc:
-        console.annotate(exc.problems)
-        console.error(exc.message)
-        return int(exc.exit_status)
     except ReportsyncError as exc:
+        console.problems(exc.problems)
         console.error(exc.message)
         return int(exc.exit_status)
     except KeyboardInterrupt:

@@ -22,8 +22,12 @@ def load_config(path: Path) -> tuple[Project, ...]:
     document = _read(path, label)
     problems = config_problems(document)
     if problems:
-        raise ConfigError("; ".join(str(p) for p in problems))
+        raise ConfigError(_headline(len(problems), label), tuple(problems))
     return projects_of(document.data, path.parent)
+
+
+def _headline(count: int, label: str) -> str:
+    return f"{count} problem{'s' if count != 1 else ''} in {label}; nothing was done."
 
 
 def _read(path: Path, label: str) -> Document:
@@ -33,10 +37,11 @@ def _read(path: Path, label: str) -> Document:
         problem = exc.problem
         if "holds no report" in problem.message:
             problem = Problem(label, 1, 0, "the config is empty: set `reports:` or delete the file")
-        raise ConfigError(str(problem)) from None
+        raise ConfigError(_headline(1, label), (problem,)) from None
     if len(documents) > 1:
         extra = documents[1]
-        raise ConfigError(str(Problem(label, extra.line, 1, "the config must be a single YAML document")))
+        problem = Problem(label, extra.line, 1, "the config must be a single YAML document")
+        raise ConfigError(_headline(1, label), (problem,))
     return documents[0]
 
 

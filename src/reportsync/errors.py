@@ -19,9 +19,16 @@ class ReportsyncError(Exception):
 
     exit_status: ExitStatus = ExitStatus.ERROR
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, problems: tuple[Problem, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
+        # Mistakes at places in files: the CLI prints one per line (and annotates them), then the message.
+        self.problems = problems
+
+    @property
+    def full_text(self) -> str:
+        """Every problem on its own line, or the message when there are none."""
+        return "\n".join(str(p) for p in self.problems) or self.message
 
     def __str__(self) -> str:
         return self.message
@@ -58,8 +65,7 @@ class InvalidFilesError(ReportsyncError):
 
     def __init__(self, problems: tuple[Problem, ...]) -> None:
         count = len(problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} found in report files.")
-        self.problems = problems
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} found in report files.", problems)
 
 
 class ConfigError(ReportsyncError):
@@ -68,10 +74,6 @@ class ConfigError(ReportsyncError):
 
 class PlanError(ReportsyncError):
     """The desired and remote state cannot be reconciled safely (ambiguity, unknown id, ...)."""
-
-    def __init__(self, message: str, problems: tuple[Problem, ...] = ()) -> None:
-        super().__init__(message)
-        self.problems = problems
 
 
 class SafetyError(ReportsyncError):

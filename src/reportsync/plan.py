@@ -193,7 +193,8 @@ def match_reports(
 
 
 def _summarise(problems: Sequence[Problem]) -> str:
-    return "; ".join(str(p) for p in problems)
+    count = len(problems)
+    return f"the plan stopped at {count} problem{'s' if count != 1 else ''}; nothing was changed."
 
 
 def check_destinations(desired: Sequence[ReportSpec], destinations: Sequence[Destination]) -> None:
