@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -16,7 +17,7 @@ Status = Literal["applied", "failed", "skipped"]
 
 class ReportsApi(Protocol):
     def list_reports(self) -> tuple[RemoteReport, ...]: ...
-    def create_report(self, body: Payload) -> RemoteReport: ...
+    def create_report(self, body: Payload, idempotency_key: str | None = None) -> RemoteReport: ...
     def replace_report(self, report_id: str, body: Payload) -> RemoteReport: ...
     def delete_report(self, report_id: str) -> None: ...
 
@@ -112,30 +113,37 @@ def _write(change: Change, api: ReportsApi, reserved: frozenset[str]) -> ChangeR
 
 def _create(change: Change, api: ReportsApi, reserved: frozenset[str]) -> ChangeResult:
     assert change.body is not None
+    key = str(uuid.uuid4())  # one key per planned create, reused if it is posted again
     try:
-        return ChangeResult(change, "applied", api.create_report(change.body).id)
+        return ChangeResult(change, "applied", api.create_report(change.body, key).id)
     except ApiError as exc:
         if not exc.ambiguous:
             raise
-        first_error = exc
-    # The create may or may not have happened: re-read, adopt it if it exists, post only if it provably
-    # does not. A second ambiguous failure is reported, never retried blindly.
-    adopted = adopt_after_ambiguous(change, api, reserved)
+        first = exc
+    # The create may or may not have happened: re-read and adopt it if it exists.
+    try:
+        adopted = adopt_after_ambiguous(change, api, reserved)
+    except ApiError as exc:
+        raise _unknown(first, f"re-reading to check failed: {exc.message}") from None
     if adopted is not None:
         return ChangeResult(change, "applied", adopted.id, "adopted after an ambiguous create")
+    if first.status is None or first.status < 500:
+        # No (usable) answer (timeout, dropped connection): the server may still be creating it, so its
+        # absence from a listing proves nothing. Never post blindly; the next run re-reads and decides.
+        raise _unknown(first, "it is not in the listing yet; run apply again to create or adopt it")
+    # The server answered 5xx: the request is finished, and the report provably does not exist.
     try:
-        report = api.create_report(change.body)
+        report = api.create_report(change.body, key)
     except ApiError as exc:
-        raise ApiError(
-            exc.method,
-            exc.path,
-            exc.status,
-            exc.code,
-            f"{exc.api_message} (after a first ambiguous attempt: {first_error.api_message})",
-            exc.details,
-            exc.ambiguous,
-        ) from None
+        raise _unknown(exc, f"second attempt, after {first.message}") from None
     return ChangeResult(change, "applied", report.id, "created on a second attempt")
+
+
+def _unknown(exc: ApiError, note: str) -> ApiError:
+    """The create's failure, saying that its outcome is unknown and what to do."""
+    return ApiError(
+        exc.method, exc.path, exc.status, exc.code, f"{exc.api_message} ({note})", exc.details, ambiguous=True
+    )
 
 
 def adopt_after_ambiguous(

@@ -85,9 +85,13 @@ class Client:
         resp = self._call("GET", path, SAFE)
         return self._report(resp, "GET", path, read_json(resp, "GET", path), report_id)
 
-    def create_report(self, body: dict[str, Any]) -> RemoteReport:
-        """POST once; a failure that may have created the report raises with ambiguous=True."""
-        headers = {"Idempotency-Key": str(uuid.uuid4())}
+    def create_report(self, body: dict[str, Any], idempotency_key: str | None = None) -> RemoteReport:
+        """POST once; a failure that may have created the report raises with ambiguous=True.
+
+        Pass the same `idempotency_key` when posting the same planned report again, so that a server
+        honouring the header can recognise the repeat.
+        """
+        headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
         resp = self._call("POST", REPORTS, CREATE, body=body, headers=headers)
         data = read_json(resp, "POST", REPORTS, ambiguous=True)
         if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:

@@ -3,25 +3,289 @@
 from __future__ import annotations
 
 import argparse
+import math
+import re
 import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from reportsync.constants import EMULATOR_DEMO_KEY, KEY_ENV, URL_ENV
+from reportsync.constants import EMULATOR_DEMO_KEY, KEY_ENV, RESTART_HEADER, URL_ENV
+
+if TYPE_CHECKING:
+    from reportsync.emulator.faults import Faults
+
+_METHOD_RE = re.compile(r"[A-Za-z*?\[\]!]+")
 
 
+@dataclass(frozen=True)
+class CallFault:
+    """A --fail (status set) or --reset-connections (status None) rule for matching calls."""
+
+    method: str
+    glob: str
+    count: int
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class ListingFault:
+    """A --fail-listing-after rule: the listing page after `pages` pages answers `status`."""
+
+    pages: int
+    status: int = 503
+
+
+# -- flag value parsers (argparse turns their ArgumentTypeError into "error: argument ...", exit 2) --
+def _whole(text: str, what: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{what} must be a whole number >= {minimum}, not {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    return _whole(text, "the count", 1)
+
+
+def _seed(text: str) -> int:
+    return _whole(text, "the seed", 0)
+
+
+def _port(text: str) -> int:
+    port = _whole(text, "the port", 0)
+    if port > 65535:
+        raise argparse.ArgumentTypeError(f"the port must be 0-65535, not {text!r}")
+    return port
+
+
+def _number(text: str, what: str, positive: bool) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        bound = "> 0" if positive else ">= 0"
+        raise argparse.ArgumentTypeError(f"{what} must be a number {bound}, not {text!r}")
+    return value
+
+
+def _latency(text: str) -> float:
+    return _number(text, "the latency (milliseconds)", positive=False)
+
+
+def _rate(text: str) -> float:
+    return _number(text, "the rate limit (requests per second)", positive=True)
+
+
+def _status(text: str) -> int:
+    if not (text.isdigit() and 400 <= int(text) <= 599):
+        raise argparse.ArgumentTypeError(f"the status must be an HTTP error status 400-599, not {text!r}")
+    return int(text)
+
+
+def _retry_after(text: str) -> str | None:
+    """`none` (send no header), delay seconds, or an HTTP-date, as servers send them."""
+    if text.lower() == "none":
+        return None
+    if text.isdigit():
+        return text
+    from email.utils import parsedate_to_datetime  # only for the rare HTTP-date value
+
+    try:
+        parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        message = f"expected whole seconds, an HTTP-date or 'none', not {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
+    return text
+
+
+def _call(text: str, sizes: tuple[int, int], shape: str) -> list[str]:
+    """METHOD:PATH_GLOB and the rest, checked; `sizes` are the allowed numbers of parts."""
+    parts = text.split(":")
+    if len(parts) not in sizes:
+        raise argparse.ArgumentTypeError(f"expected {shape}, not {text!r}")
+    if not _METHOD_RE.fullmatch(parts[0]):
+        raise argparse.ArgumentTypeError(f"METHOD must be like GET, POST or *, not {parts[0]!r}")
+    glob = parts[1]
+    if glob.startswith("/v4/"):
+        raise argparse.ArgumentTypeError(f"paths are after /v4: write {glob[3:]!r}, not {glob!r}")
+    if not glob.startswith(("/", "*")):
+        raise argparse.ArgumentTypeError(f"PATH_GLOB must start with / or *, not {glob!r}")
+    return [parts[0].upper(), *parts[1:]]
+
+
+def _fail_spec(text: str) -> CallFault:
+    parts = _call(text, (3, 4), "METHOD:PATH_GLOB:STATUS[:COUNT], e.g. POST:/scheduled-reports:503:2")
+    return CallFault(parts[0], parts[1], _count(parts[3]) if len(parts) == 4 else 1, _status(parts[2]))
+
+
+def _reset_spec(text: str) -> CallFault:
+    parts = _call(text, (2, 3), "METHOD:PATH_GLOB[:COUNT], e.g. DELETE:/scheduled-reports/*")
+    return CallFault(parts[0], parts[1], _count(parts[2]) if len(parts) == 3 else 1)
+
+
+def _listing_spec(text: str) -> ListingFault:
+    pages, _, status = text.partition(":")
+    return ListingFault(_whole(pages, "PAGES", 0), _status(status) if status else 503)
+
+
+def _restart_pages(text: str) -> int:
+    return _whole(text, "PAGES", 1)
+
+
+# -- the command ----------------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8080, help="port to listen on (0: any free)")
+    parser.add_argument("--port", type=_port, default=8080, help="port to listen on (0: any free)")
     parser.add_argument("--key", default=EMULATOR_DEMO_KEY, help="the secret key to accept")
     parser.add_argument("--state", metavar="FILE", help="persist reports to this JSON file")
     parser.add_argument("--destinations", metavar="FILE", help="JSON array of destinations")
-    parser.add_argument("--latency", metavar="MS", type=float, default=0.0, help="added latency")
-    parser.add_argument("--rate-limit", metavar="R", type=float, help="requests per second")
+    parser.add_argument("--seed", metavar="N", type=_seed, help="seed for deterministic report ids")
     parser.add_argument("--no-pagination", action="store_true", help="answer lists in one page")
+    parser.add_argument(
+        "--put-returns-minimal", action="store_true", help="PUT answers only object, id and url"
+    )
+    parser.add_argument(
+        "--honour-idempotency", action="store_true", help="POST honours an Idempotency-Key header"
+    )
+    _add_fault_arguments(parser.add_argument_group("fault injection"))
+
+
+def _add_fault_arguments(group: argparse._ArgumentGroup) -> None:
+    add = group.add_argument
+    add("--latency", metavar="MS", type=_latency, default=0.0, help="added latency per request")
+    add("--rate-limit", metavar="R", type=_rate, help="over R requests/s answer 429")
+    add("--fail-429", metavar="N", type=_count, help="the next N requests answer 429")
+    add(
+        "--retry-after",
+        metavar="VALUE",
+        type=_retry_after,
+        default="1",
+        help="Retry-After of injected 429s: seconds, HTTP-date or 'none' (default 1)",
+    )
+    add(
+        "--fail",
+        metavar="METHOD:PATH_GLOB:STATUS[:COUNT]",
+        type=_fail_spec,
+        action="append",
+        help="matching calls answer STATUS, COUNT times (default 1; repeatable; paths after /v4)",
+    )
+    add(
+        "--fail-listing-after",
+        metavar="PAGES[:STATUS]",
+        type=_listing_spec,
+        help="the listing page after PAGES pages answers STATUS (default 503)",
+    )
+    add(
+        "--restart-listing-after",
+        metavar="PAGES",
+        type=_restart_pages,
+        help="the listing page after PAGES pages restarts from the first row",
+    )
+    add(
+        "--ambiguous-creates",
+        metavar="N",
+        type=_count,
+        help="the next N creates are stored, then the connection drops",
+    )
+    add(
+        "--reset-connections",
+        metavar="METHOD:PATH_GLOB[:COUNT]",
+        type=_reset_spec,
+        action="append",
+        help="matching calls drop the connection unanswered, COUNT times (default 1; repeatable)",
+    )
+
+
+def arm_faults(faults: Faults, args: argparse.Namespace) -> None:
+    """Set the flags' faults on a running emulator's switches."""
+    faults.latency = args.latency / 1000
+    faults.rate_limit(args.rate_limit, args.retry_after)
+    if args.fail_429:
+        faults.queue_429(args.fail_429, args.retry_after)
+    for rule in args.fail or ():
+        faults.fail(rule.method, rule.glob, rule.status, rule.count)
+    if args.fail_listing_after is not None:
+        faults.fail_listing_after(args.fail_listing_after.pages, args.fail_listing_after.status)
+    if args.restart_listing_after is not None:
+        faults.restart_listing_after(args.restart_listing_after)
+    if args.ambiguous_creates:
+        faults.ambiguous_creates(args.ambiguous_creates)
+    for rule in args.reset_connections or ():
+        faults.reset_connections(rule.method, rule.glob, rule.count)
+
+
+def fault_lines(args: argparse.Namespace) -> list[str]:
+    """One `fault: ...` line per active fault, then one `mode: ...` line per non-default behaviour."""
+    header = "no Retry-After" if args.retry_after is None else f"Retry-After: {args.retry_after}"
+    lines = [f"every request waits {args.latency:g} ms first"] if args.latency else []
+    if args.rate_limit is not None:
+        lines.append(f"over {args.rate_limit:g} requests/s answer 429 ({header})")
+    if args.fail_429:
+        lines.append(f"{_next(args.fail_429, 'request')} {_verb(args.fail_429)} 429 ({header})")
+    lines += [_call_line(rule) for rule in args.fail or ()]
+    lines += _listing_lines(args.fail_listing_after, args.restart_listing_after)
+    if args.ambiguous_creates:
+        n = args.ambiguous_creates
+        lines.append(f"{_next(n, 'create')} {'is' if n == 1 else 'are'} stored, then the connection drops")
+    lines += [_call_line(rule) for rule in args.reset_connections or ()]
+    return [f"fault: {line}" for line in lines] + [f"mode: {line}" for line in _mode_lines(args)]
+
+
+def _next(count: int, noun: str) -> str:
+    return f"next {noun}" if count == 1 else f"next {count} {noun}s"
+
+
+def _verb(count: int) -> str:
+    return "answers" if count == 1 else "answer"
+
+
+def _call_line(rule: CallFault) -> str:
+    calls = f"{_next(rule.count, 'call')} {rule.method} {rule.glob}"
+    if rule.status is None:
+        return f"{calls} {'drops' if rule.count == 1 else 'drop'} the connection unanswered"
+    return f"{calls} {_verb(rule.count)} {rule.status}"
+
+
+def _listing_lines(failing: ListingFault | None, restart: int | None) -> list[str]:
+    lines = []
+    if failing is not None:
+        lines.append(f"listing page {failing.pages + 1} answers {failing.status}")
+    if restart is not None:
+        lines.append(f"listing page {restart + 1} restarts from the first row ({RESTART_HEADER})")
+    return lines
+
+
+def _mode_lines(args: argparse.Namespace) -> list[str]:
+    modes = [
+        (args.no_pagination, "lists answer in one page"),
+        (args.put_returns_minimal, "PUT answers only object, id and url"),
+        (args.honour_idempotency, "POST honours the Idempotency-Key header"),
+        (args.seed is not None, f"report ids from seed {args.seed}"),
+    ]
+    return [text for active, text in modes if active]
+
+
+def _unreachable(args: argparse.Namespace) -> str | None:
+    """Why a listing fault can never fire with these flags, if it cannot."""
+    if not args.no_pagination:
+        return None
+    if args.fail_listing_after is not None and args.fail_listing_after.pages > 0:
+        return "--fail-listing-after PAGES > 0 never fires with --no-pagination (one page)"
+    if args.restart_listing_after is not None:
+        return "--restart-listing-after never fires with --no-pagination (one page)"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
     from reportsync.emulator.server import Emulator  # loaded only when serving
 
+    if problem := _unreachable(args):
+        print(f"reportsync emulator: {problem}", file=sys.stderr)
+        return 2
     try:
         emulator = Emulator(
             host=args.host,
@@ -30,16 +294,21 @@ def run(args: argparse.Namespace) -> int:
             destinations=args.destinations,
             state_file=args.state,
             paginate=not args.no_pagination,
+            put_returns_minimal=args.put_returns_minimal,
+            honour_idempotency=args.honour_idempotency,
+            seed=args.seed,
         )
         emulator.bind()
     except (OSError, ValueError) as exc:
         print(f"reportsync emulator: cannot start on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
-    emulator.faults.latency = args.latency / 1000
-    emulator.faults.rate_limit(args.rate_limit)
+    arm_faults(emulator.faults, args)
     print(f"reportsync emulator listening on {emulator.url}")
     print(f"accepting key: {emulator.key}")
-    print(f"export {URL_ENV}={emulator.url} {KEY_ENV}={emulator.key}", flush=True)
+    print(f"export {URL_ENV}={emulator.url} {KEY_ENV}={emulator.key}")
+    for line in fault_lines(args):
+        print(line)
+    sys.stdout.flush()
     try:
         emulator.serve_forever()
     except KeyboardInterrupt:
