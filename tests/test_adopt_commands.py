@@ -272,6 +272,7 @@ def test_apply_writes_each_project_with_its_own_key(two_projects: Any, cli: Any,
     write_reports(tmp_path / "reports" / "web", [report("Web daily")])
     result = cli("apply", "--auto-approve", env=env, cwd=tmp_path)
     assert result.code == 0, result.err
+    assert result.out.count("All projects: Apply complete: 2 created, 0 updated, 0 deleted.") == 1
     assert [r["report_name"] for r in app.reports()] == ["App daily"]
     assert [r["report_name"] for r in web.reports()] == ["Web daily"]
     again = cli("plan", "--project", "web", env=env, cwd=tmp_path)
@@ -302,3 +303,17 @@ def test_import_into_each_project(two_projects: Any, cli: Any, tmp_path: Path) -
     assert sorted(p.name for p in (tmp_path / "reports" / "web").iterdir()) == ["web-daily.yaml"]
     plan = cli("plan", "--detailed-exitcode", env=env, cwd=tmp_path)
     assert plan.code == 0, plan.out + plan.err
+
+
+def test_apply_json_with_several_projects_is_one_document(
+    two_projects: Any, cli: Any, tmp_path: Path
+) -> None:
+    env, _, _ = two_projects
+    (tmp_path / "reportsync.yaml").write_text(CONFIG, encoding="utf-8")
+    write_reports(tmp_path / "reports" / "app", [report("App daily")])
+    write_reports(tmp_path / "reports" / "web", [report("Web daily")])
+    result = cli("apply", "--auto-approve", "--format", "json", env=env, cwd=tmp_path)
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert [p["project"] for p in data["projects"]] == ["app", "web"]
+    assert all(p["summary"]["created"] == 1 for p in data["projects"])

@@ -203,3 +203,35 @@ def test_unreachable_api_is_one_clear_line(tmp_path: Path) -> None:
     result = plan(folder, {"QONVERSION_SECRET_KEY": KEY, "QONVERSION_API_URL": "http://127.0.0.1:9/v4"})
     assert result.code == 1 and "GET /scheduled-reports" in result.err
     assert len(result.err.strip().splitlines()) <= 2 and "Traceback" not in result.err
+
+
+def test_saved_plan_applies_without_a_prompt(tmp_path: Path, emulator: Emulator, env: dict[str, str]) -> None:
+    folder = write_reports(tmp_path / "reports", [report("Saved")])
+    plan_file = tmp_path / "plan.json"
+    assert plan(folder, env, "--out", str(plan_file)).code == 0
+    result = run_cli("apply", str(plan_file), env=env)  # reviewed when it was made, as with Terraform
+    assert result.code == 0 and "Apply complete: 1 created" in result.out
+
+
+def test_refused_plan_is_not_saved(tmp_path: Path, emulator: Emulator, env: dict[str, str]) -> None:
+    for i in range(10):
+        emulator.add_report(report(f"R{i}", send_at="08:00"))
+    folder = write_reports(tmp_path / "reports", [report(f"R{i}") for i in range(10)])
+    plan_file = tmp_path / "plan.json"
+    assert plan(folder, env, "--out", str(plan_file)).code == 3
+    assert not plan_file.exists()
+
+
+def test_target_matching_nothing_warns(tmp_path: Path, emulator: Emulator, env: dict[str, str]) -> None:
+    folder = write_reports(tmp_path / "reports", [report("Daily")])
+    result = plan(folder, env, "--target", "Weekly*")
+    assert result.code == 0 and "matched no report" in result.err
+
+
+def test_unwritable_step_summary_warns_but_keeps_the_exit_status(
+    tmp_path: Path, emulator: Emulator, env: dict[str, str]
+) -> None:
+    folder = write_reports(tmp_path / "reports", [report("New")])
+    result = apply(folder, env | {"GITHUB_STEP_SUMMARY": str(tmp_path / "missing" / "summary.md")})
+    assert result.code == 0 and "Apply complete: 1 created" in result.out
+    assert "GITHUB_STEP_SUMMARY" in result.err and "Traceback" not in result.err

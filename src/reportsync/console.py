@@ -78,6 +78,10 @@ class Console:
 
     def append_summary(self, markdown: str) -> None:
         path = self.env.get("GITHUB_STEP_SUMMARY")
-        if path:
+        if not path:
+            return
+        try:
             with open(path, "a", encoding="utf-8") as handle:
                 handle.write(self.redact(markdown.rstrip("\n")) + "\n\n")
+        except OSError as exc:  # the summary is a courtesy: it must not turn a success into a failure
+            self.info(f"Warning: cannot write the job summary to GITHUB_STEP_SUMMARY ({exc.strerror}).")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from reportsync import render
 from reportsync.apply import ApplyResult, ChangeResult, apply_plan, stale_changes
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, Problem, SafetyError
-from reportsync.plan import Plan, PlanOptions, build_plan, threshold_breach
+from reportsync.plan import Plan, PlanOptions, build_plan, matches, threshold_breach
 from reportsync.project import Project, resolve_projects
 from reportsync.session import Remote, open_remote
 
@@ -40,7 +41,15 @@ def make_plan(project: Project, remote: Remote, args: argparse.Namespace, consol
     console.info(f"Read {len(desired)} report(s) from {project.reports}/; reading remote reports...")
     reports = remote.client.list_reports()
     destinations = remote.client.list_destinations()
-    return build_plan(desired, reports, destinations, plan_options(project, args))
+    plan = build_plan(desired, reports, destinations, plan_options(project, args))
+    if plan.partial and not plan.changes and not plan.unchanged:
+        targets = plan.options.targets
+        if not any(matches(u.report_name, targets) for u in plan.unmanaged):
+            console.info(
+                f"Warning: --target {', '.join(targets)} matched no report in {project.reports}/ "
+                "or in the remote project."
+            )
+    return plan
 
 
 def run_plan(args: argparse.Namespace, console: Console) -> int:
@@ -52,17 +61,19 @@ def run_plan(args: argparse.Namespace, console: Console) -> int:
         with open_remote(project, console, args.emulator) as remote:
             plans.append(ProjectPlan(project, make_plan(project, remote, args, console), remote.api_url))
     show_plans(plans, args, console)
+    guard_thresholds(plans, args)  # before saving: a refused plan must not be applied later by mistake
     if args.out:
         from reportsync.planfile import save_plan
 
         save_plan(plans[0].plan, Path(args.out), plans[0].api_url)
         console.info(f"Saved the plan to {args.out}; apply it with `reportsync apply {args.out}`.")
-    guard_thresholds(plans, args)
     changed = any(p.plan.changes for p in plans)
     return ExitStatus.CHANGES if changed and args.detailed_exitcode else ExitStatus.OK
 
 
-def show_plans(plans: list[ProjectPlan], args: argparse.Namespace, console: Console) -> None:
+def show_plans(
+    plans: list[ProjectPlan], args: argparse.Namespace, console: Console, summary: bool = True
+) -> None:
     many = len(plans) > 1
     if args.format == "json":
         data = [render.plan_json(p.plan) for p in plans]
@@ -85,7 +96,7 @@ def show_plans(plans: list[ProjectPlan], args: argparse.Namespace, console: Cons
                 console.print(console.paint(f"== project {p.project.name} ==", "1"))
             console.print(render.render_plan_text(p.plan, f"{p.project.reports}/", console.paint))
             console.print()
-        if not args.no_summary:
+        if summary and not args.no_summary:
             console.append_summary(markdown)
     if many and args.format == "text":
         totals = {
@@ -108,33 +119,32 @@ def guard_thresholds(plans: list[ProjectPlan], args: argparse.Namespace) -> None
 
 
 def run_apply(args: argparse.Namespace, console: Console) -> int:
+    """Plan every project, show every plan, confirm once, then apply project by project."""
     projects = resolve_projects(args, console.env)
     if args.plan_file and len(projects) > 1:
         raise SafetyError("a plan file holds one project's plan: add --project NAME")
-    status = ExitStatus.OK
-    for project in projects:
-        if len(projects) > 1:
-            console.print(console.paint(f"== project {project.name} ==", "1"))
-        status = max(status, apply_project(project, args, console))
-    return status
-
-
-def apply_project(project: Project, args: argparse.Namespace, console: Console) -> ExitStatus:
-    with open_remote(project, console, args.emulator, project.parallelism) as remote:
-        if args.plan_file:
-            plan = saved_plan(Path(args.plan_file), remote, console)
-        else:
-            plan = make_plan(project, remote, args, console)
+    outcomes: list[tuple[Project, ApplyResult]] = []
+    with ExitStack() as stack:
+        staged: list[tuple[ProjectPlan, Remote]] = []
+        for project in projects:
+            remote = stack.enter_context(open_remote(project, console, args.emulator, project.parallelism))
+            plan = (
+                saved_plan(Path(args.plan_file), remote, console)
+                if args.plan_file
+                else (make_plan(project, remote, args, console))
+            )
+            staged.append((ProjectPlan(project, plan, remote.api_url), remote))
         if args.format == "text":
-            console.print(render.render_plan_text(plan, f"{project.reports}/", console.paint))
-        if not plan.changes:
-            report_result(ApplyResult(()), args, console, quiet=args.format == "text")
-            return ExitStatus.OK
-        guard_thresholds([ProjectPlan(project, plan, remote.api_url)], args)
-        confirm(args, console)
-        result = apply_plan(plan, remote.client, project.parallelism, lambda r: progress(r, console))
-    report_result(result, args, console)
-    return ExitStatus.PARTIAL if result.failed or result.skipped else ExitStatus.OK
+            show_plans([p for p, _ in staged], args, console, summary=False)
+        guard_thresholds([p for p, _ in staged], args)
+        if any(p.plan.changes for p, _ in staged) and not args.plan_file:
+            confirm(args, console)  # a saved plan was reviewed when it was made, as with Terraform
+        for p, remote in staged:
+            result = apply_plan(p.plan, remote.client, p.project.parallelism, lambda r: progress(r, console))
+            outcomes.append((p.project, result))
+    report_results(outcomes, args, console)
+    failed = any(r.failed or r.skipped for _, r in outcomes)
+    return ExitStatus.PARTIAL if failed else ExitStatus.OK
 
 
 def saved_plan(path: Path, remote: Remote, console: Console) -> Plan:
@@ -172,20 +182,37 @@ def progress(result: ChangeResult, console: Console) -> None:
     console.info(render.result_row(result).strip())
 
 
-def report_result(
-    result: ApplyResult, args: argparse.Namespace, console: Console, quiet: bool = False
+def report_results(
+    outcomes: list[tuple[Project, ApplyResult]], args: argparse.Namespace, console: Console
 ) -> None:
+    many = len(outcomes) > 1
     if args.format == "json":
-        console.print(json.dumps(render.result_json(result), indent=2, ensure_ascii=False))
-    elif not quiet:
-        console.print()
-        console.print(render.render_result_text(result))
-    if not args.no_summary:
-        console.append_summary(render.render_result_markdown(result))
-    console.annotate(
-        [
-            Problem(r.change.file, r.change.line, 0, f"{r.change.action} failed: {r.message}")
-            for r in result.failed
-            if r.change.file
-        ]
-    )
+        docs = [render.result_json(r) for _, r in outcomes]
+        data = (
+            docs[0]
+            if not many
+            else {
+                "format_version": render.FORMAT_VERSION,
+                "projects": [{"project": p.name, **d} for (p, _), d in zip(outcomes, docs, strict=True)],
+            }
+        )
+        console.print(json.dumps(data, indent=2, ensure_ascii=False))
+    for project, result in outcomes:
+        if args.format == "text" and result.results:
+            console.print()
+            if many:
+                console.print(console.paint(f"== project {project.name} ==", "1"))
+            console.print(render.render_result_text(result))
+        if not args.no_summary:
+            title = f"reportsync apply — {project.name}" if many else "reportsync apply"
+            console.append_summary(render.render_result_markdown(result, title))
+        console.annotate(
+            [
+                Problem(r.change.file, r.change.line, 0, f"{r.change.action} failed: {r.message}")
+                for r in result.failed
+                if r.change.file
+            ]
+        )
+    if args.format == "text" and many:
+        total = ApplyResult(tuple(r for _, res in outcomes for r in res.results))
+        console.print(f"All projects: {render.result_line(total)}")
