@@ -191,3 +191,20 @@ def test_cli_explicit_config_path(tmp_path: Path, cli: Any, env: Any) -> None:
     result = cli("plan", "--config", "ops/rs.yaml", env=env, cwd=tmp_path)
     assert result.code == 1
     assert "ops/rs.yaml:1:8: prune:" in result.err
+
+
+def test_validate_follows_the_config_and_checks_identities_per_project(
+    tmp_path: Path, cli: Any, monkeypatch: Any
+) -> None:
+    text = "projects:\n  app:\n    reports: qon/app\n  web:\n    reports: qon/web\n"
+    (tmp_path / "reportsync.yaml").write_text(text, encoding="utf-8")
+    for name in ("app", "web"):
+        write_reports(tmp_path / "qon" / name, [report("Daily revenue")])
+    result = cli("validate", cwd=tmp_path)
+    assert result.code == 0, result.out + result.err
+    assert "2 reports in 2 files: all valid." in result.out
+    only = cli("validate", "--project", "web", cwd=tmp_path)
+    assert only.code == 0 and "1 report in 1 file: all valid." in only.out
+    write_reports(tmp_path / "qon" / "web", [report("Daily revenue"), report("Daily revenue")])
+    dup = cli("validate", cwd=tmp_path)
+    assert dup.code == 1 and "also declared in" in dup.out

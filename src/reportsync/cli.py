@@ -91,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("validate", help="check report files offline")
-    p.add_argument("--reports", metavar="DIR", default="reports", help="reports folder (default: ./reports)")
+    p.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports, or the config's)")
+    p.add_argument("--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)")
+    p.add_argument("--project", metavar="NAME", action="append", help="only this project of the config")
     p.add_argument("--format", choices=("text", "json"), default="text")
     _common(p)
     p.set_defaults(handler="reportsync.commands.files:run_validate")

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from reportsync.console import Console
 from reportsync.errors import ExitStatus
 
 
 def run_validate(args: argparse.Namespace, console: Console) -> int:
+    """Every project's files, each project checked on its own (identities are per project)."""
+    from reportsync.project import resolve_projects
     from reportsync.validate import collect
 
-    specs, problems, files = collect(Path(args.reports))
+    specs, problems, files = [], [], 0
+    for project in resolve_projects(args, console.env):
+        found, wrong, count = collect(project.reports)
+        specs += found
+        problems += wrong
+        files += count
     if args.format == "json":
         console.print(json.dumps(_validate_json(len(specs), files, problems), indent=2))
         console.annotate(problems)
