@@ -235,3 +235,29 @@ def test_unwritable_step_summary_warns_but_keeps_the_exit_status(
     result = apply(folder, env | {"GITHUB_STEP_SUMMARY": str(tmp_path / "missing" / "summary.md")})
     assert result.code == 0 and "Apply complete: 1 created" in result.out
     assert "GITHUB_STEP_SUMMARY" in result.err and "Traceback" not in result.err
+
+
+def test_repeated_destination_is_refused_at_its_line(tmp_path: Path, env: dict[str, str]) -> None:
+    twice = [{"type": "target_integration", "id": "int-wh-01"} for _ in range(2)]
+    folder = write_reports(tmp_path / "reports", [report("Twice", destinations=twice)])
+    result = run_cli("validate", "--reports", str(folder))
+    assert result.code == 1 and "r0000.yaml:9:3: destinations[1]: int-wh-01 is already listed" in result.out
+
+
+def test_no_prune_and_bad_thresholds_from_the_command_line(
+    tmp_path: Path, emulator: Emulator, env: dict[str, str]
+) -> None:
+    emulator.add_report(report("Orphan"))
+    folder = write_reports(tmp_path / "reports", [report("Kept")])
+    (tmp_path / "reportsync.yaml").write_text(f"reports: {folder}\nprune: true\n", encoding="utf-8")
+    pruning = run_cli("plan", env=env, cwd=tmp_path)
+    assert "1 to delete" in pruning.out
+    kept = run_cli("plan", "--no-prune", env=env, cwd=tmp_path)
+    assert "0 to delete" in kept.out
+    for flag, value in (
+        ("--max-change-percent", "150"),
+        ("--max-change-percent", "nan"),
+        ("--min-existing", "-1"),
+    ):
+        bad = run_cli("plan", flag, value, env=env, cwd=tmp_path)
+        assert bad.code == 1 and flag in bad.err

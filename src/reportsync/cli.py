@@ -33,7 +33,10 @@ def _remote_flags(parser: argparse.ArgumentParser, formats: Sequence[str]) -> No
     )
     parser.add_argument("--format", choices=formats, default="text", help="output format")
     parser.add_argument(
-        "--prune", action="store_true", default=None, help="delete remote reports no file manages"
+        "--prune",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="delete remote reports no file manages (--no-prune overrides the config)",
     )
     parser.add_argument("--force", action="store_true", help="go past the safety threshold")
     parser.add_argument(
@@ -99,7 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler="reportsync.commands.files:run_validate")
 
     p = sub.add_parser("schema", help="print the JSON Schema of report files")
-    p.add_argument("name", nargs="?", default="scheduled-report.schema.json", help=argparse.SUPPRESS)
+    p.add_argument(
+        "name",
+        nargs="?",
+        choices=("report", "config"),
+        default="report",
+        help="which schema: report files (default) or reportsync.yaml",
+    )
     _common(p)
     p.set_defaults(handler="reportsync.commands.files:run_schema")
 

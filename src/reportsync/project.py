@@ -44,21 +44,29 @@ def resolve_projects(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[
             names = ", ".join(p.name for p in projects)
             raise ConfigError(f"no project named {', '.join(unknown)} in {path} (projects: {names})")
         projects = tuple(p for p in projects if p.name in wanted)
-    return tuple(_override(p, args) for p in projects)
+    return tuple(_override(p, args, len(projects) > 1) for p in projects)
 
 
-def _override(project: Project, args: argparse.Namespace) -> Project:
+def _override(project: Project, args: argparse.Namespace, several: bool = False) -> Project:
     changes: dict[str, object] = {}
     if getattr(args, "reports", None):
+        if several:
+            raise ConfigError(
+                "--reports names one folder but the config has several projects: add --project NAME"
+            )
         changes["reports"] = Path(args.reports)
-    if getattr(args, "prune", None):
-        changes["prune"] = True
+    if getattr(args, "prune", None) is not None:
+        changes["prune"] = bool(args.prune)
     if getattr(args, "parallelism", None) is not None:
-        if args.parallelism < 1:
-            raise ConfigError("--parallelism must be at least 1")
-        changes["parallelism"] = args.parallelism
+        changes["parallelism"] = _checked("--parallelism", args.parallelism, 1, 64)
     if getattr(args, "max_change_percent", None) is not None:
-        changes["max_change_percent"] = args.max_change_percent
+        changes["max_change_percent"] = _checked("--max-change-percent", args.max_change_percent, 0, 100)
     if getattr(args, "min_existing", None) is not None:
-        changes["min_existing"] = args.min_existing
+        changes["min_existing"] = _checked("--min-existing", args.min_existing, 0, 1_000_000)
     return replace(project, **changes)  # type: ignore[arg-type]
+
+
+def _checked(flag: str, value: float, low: float, high: float) -> float:
+    if not low <= value <= high:  # also refuses nan
+        raise ConfigError(f"{flag} must be between {low:g} and {high:g}, not {value:g}")
+    return value

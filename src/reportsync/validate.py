@@ -123,12 +123,28 @@ def check_document(document: Document) -> tuple[ReportSpec | None, list[Problem]
         where = f"document {document.index + 1}" if document.index else "the file"
         message = f"{where} must be a mapping of report fields (report_name: ...), not {kind}"
         return None, [Problem(document.file, document.line, 1, message)]
-    problems = schema_problems(document) or _whole_number_problems(document)
+    problems = (
+        schema_problems(document) or _whole_number_problems(document) or _repeated_destinations(document)
+    )
     if problems:
         return None, problems
     data = document.data
     lines = tuple(document.locate(("destinations", i))[0] for i in range(len(data["destinations"])))
     return ReportSpec(api_body(data), document.file, document.line, data.get("id"), lines), []
+
+
+def _repeated_destinations(document: Document) -> list[Problem]:
+    """A destination listed twice: the API would store it twice while the plan compares a set."""
+    seen: dict[tuple[str, str], int] = {}
+    problems: list[Problem] = []
+    for index, dest in enumerate(document.data["destinations"]):
+        key = (dest["type"], dest["id"])
+        if key in seen:
+            line, col = document.locate(("destinations", index))
+            message = f"destinations[{index}]: {dest['id']} is already listed as destinations[{seen[key]}]"
+            problems.append(Problem(document.file, line, col, message))
+        seen.setdefault(key, index)
+    return problems
 
 
 def cross_check(specs: Sequence[ReportSpec]) -> list[Problem]:

@@ -46,7 +46,8 @@ def _validate_json(reports: int, files: int, problems: list) -> dict:  # type: i
 
 
 def run_schema(args: argparse.Namespace, console: Console) -> int:
-    from reportsync.schema import schema_text
+    from reportsync.schema import REPORT_SCHEMA, schema_text
 
-    console.out.write(schema_text(args.name))
+    name = REPORT_SCHEMA if args.name == "report" else "reportsync-config.schema.json"
+    console.out.write(schema_text(name))
     return ExitStatus.OK
