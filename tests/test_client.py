@@ -168,6 +168,7 @@ def test_invalid_body_is_400_with_every_detail(emu: Emulator, client: Client) ->
     err = fail_with(lambda: client.create_report(body(send_at="12:15")))
     assert str(err) == (
         "POST /scheduled-reports → 400 invalid_data: send_at: must be HH:MM on a 30-minute slot"
+        " (the scheduled report is invalid)"
     )
     assert err.details == (("send_at", "must be HH:MM on a 30-minute slot"),)
     assert not err.ambiguous and emu.counts[CREATE] == 1

@@ -109,6 +109,8 @@ class ApiError(ReportsyncError):
         head += f"{self.status} {self.code}".strip() if self.status else (self.code or "failed")
         parts = [f"{f}: {m}" if f else m for f, m in self.details]
         text = "; ".join(parts) if parts else self.api_message
+        if parts and self.api_message:
+            text += f" ({self.api_message})"  # the contract: show the message as well as every detail
         if self.ambiguous:
             text = (text + " " if text else "") + "(the outcome is unknown: it may have been applied)"
         return f"{head}: {text}" if text else head
