@@ -261,3 +261,16 @@ def test_no_prune_and_bad_thresholds_from_the_command_line(
     ):
         bad = run_cli("plan", flag, value, env=env, cwd=tmp_path)
         assert bad.code == 1 and flag in bad.err
+
+
+def test_tampered_plan_file_is_refused(tmp_path: Path, emulator: Emulator, env: dict[str, str]) -> None:
+    folder = write_reports(tmp_path / "reports", [report("Planned")])
+    plan_file = tmp_path / "plan.json"
+    assert plan(folder, env, "--out", str(plan_file)).code == 0
+    data = json.loads(plan_file.read_text())
+    for body in (None, {"report_name": "Planned"}):
+        data["changes"][0]["body"] = body
+        plan_file.write_text(json.dumps(data))
+        result = run_cli("apply", str(plan_file), env=env)
+        assert result.code == 1 and "damaged plan file" in result.err and "Traceback" not in result.err
+    assert emulator.reports() == []

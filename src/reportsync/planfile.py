@@ -10,17 +10,19 @@ from pathlib import Path
 from typing import Any
 
 from reportsync.errors import ReportsyncError
+from reportsync.models import normalize
 from reportsync.plan import Change, FieldChange, Plan, PlanOptions, Unmanaged
 from reportsync.render import plan_json
 
 PLAN_KIND = "reportsync-plan"
 
 
-def save_plan(plan: Plan, path: Path, api_url: str) -> None:
+def save_plan(plan: Plan, path: Path, api_url: str, project: str = "default") -> None:
     data = plan_json(plan)
     data |= {
         "kind": PLAN_KIND,
         "api_url": api_url,
+        "project": project,
         "remote_count": plan.remote_count,
         "options": asdict(plan.options),
     }
@@ -40,8 +42,8 @@ def _atomic_write(path: Path, text: str) -> None:
         raise ReportsyncError(f"cannot write plan file {path}: {exc.strerror}") from None
 
 
-def load_plan(path: Path) -> tuple[Plan, str]:
-    """The saved plan and the API URL it was made against."""
+def load_plan(path: Path) -> tuple[Plan, str, str]:
+    """The saved plan, the API URL and the project it was made for."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -51,7 +53,7 @@ def load_plan(path: Path) -> tuple[Plan, str]:
     if not isinstance(data, dict) or data.get("kind") != PLAN_KIND:
         raise ReportsyncError(f"{path} is not a reportsync plan file (made with `plan --out`)")
     try:
-        return _plan_from(data), str(data["api_url"])
+        return _plan_from(data), str(data["api_url"]), str(data.get("project", "default"))
     except (KeyError, TypeError, ValueError) as exc:
         raise ReportsyncError(f"{path} is a damaged plan file ({type(exc).__name__}: {exc})") from None
 
@@ -77,6 +79,13 @@ def _plan_from(data: dict[str, Any]) -> Plan:
 def _change_from(c: dict[str, Any]) -> Change:
     if c["action"] not in ("create", "update", "delete"):
         raise ValueError(f"unknown action {c['action']!r}")
+    body, after = c["body"], c["after"]
+    if c["action"] == "delete":
+        if body is not None:
+            raise ValueError("a delete carries no body")
+    elif not isinstance(body, dict) or normalize(body) != after:
+        # What apply sends must be what the reviewed plan showed.
+        raise ValueError(f"the body of {c['action']} {c['report_name']!r} does not match its 'after'")
     fields = tuple(FieldChange(f["name"], f["old"], f["new"]) for f in c["fields"])
     return Change(
         c["action"],

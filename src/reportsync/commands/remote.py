@@ -65,7 +65,7 @@ def run_plan(args: argparse.Namespace, console: Console) -> int:
     if args.out:
         from reportsync.planfile import save_plan
 
-        save_plan(plans[0].plan, Path(args.out), plans[0].api_url)
+        save_plan(plans[0].plan, Path(args.out), plans[0].api_url, plans[0].project.name)
         console.info(f"Saved the plan to {args.out}; apply it with `reportsync apply {args.out}`.")
     changed = any(p.plan.changes for p in plans)
     return ExitStatus.CHANGES if changed and args.detailed_exitcode else ExitStatus.OK
@@ -129,7 +129,7 @@ def run_apply(args: argparse.Namespace, console: Console) -> int:
         for project in projects:
             remote = stack.enter_context(open_remote(project, console, args.emulator, project.parallelism))
             plan = (
-                saved_plan(Path(args.plan_file), remote, console)
+                saved_plan(Path(args.plan_file), remote, console, project)
                 if args.plan_file
                 else (make_plan(project, remote, args, console))
             )
@@ -147,10 +147,12 @@ def run_apply(args: argparse.Namespace, console: Console) -> int:
     return ExitStatus.PARTIAL if failed else ExitStatus.OK
 
 
-def saved_plan(path: Path, remote: Remote, console: Console) -> Plan:
+def saved_plan(path: Path, remote: Remote, console: Console, project: Project) -> Plan:
     from reportsync.planfile import load_plan
 
-    plan, api_url = load_plan(path)
+    plan, api_url, made_for = load_plan(path)
+    if made_for != project.name:
+        raise SafetyError(f"{path} was made for project {made_for!r}, not {project.name!r}: add --project")
     if api_url.rstrip("/") != remote.api_url.rstrip("/"):
         raise SafetyError(f"{path} was made against {api_url}, not {remote.api_url}: make a new plan")
     console.info(f"Checking that the remote reports have not changed since {path} was made...")
