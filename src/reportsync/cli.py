@@ -93,24 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", required=True, prog="reportsync", parser_class=_Parser
     )
 
-    p = sub.add_parser("validate", help="check report files offline")
-    p.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports, or the config's)")
-    p.add_argument("--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)")
-    p.add_argument("--project", metavar="NAME", action="append", help="only this project of the config")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    _common(p)
-    p.set_defaults(handler="reportsync.commands.files:run_validate")
-
-    p = sub.add_parser("schema", help="print the JSON Schema of report files")
-    p.add_argument(
-        "name",
-        nargs="?",
-        choices=("report", "config"),
-        default="report",
-        help="which schema: report files (default) or reportsync.yaml",
-    )
-    _common(p)
-    p.set_defaults(handler="reportsync.commands.files:run_schema")
+    _add_file_commands(sub)
 
     p = sub.add_parser("plan", help="show what apply would change")
     _remote_flags(p, ("text", "json", "markdown"))
@@ -136,6 +119,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_daily_commands(sub)
     return parser
+
+
+def _add_file_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("validate", help="check report files offline")
+    p.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports, or the config's)")
+    p.add_argument("--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)")
+    p.add_argument("--project", metavar="NAME", action="append", help="only this project of the config")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    _common(p)
+    p.set_defaults(handler="reportsync.commands.files:run_validate")
+
+    p = sub.add_parser("schema", help="print the JSON Schema of report files")
+    p.add_argument(
+        "name",
+        nargs="?",
+        choices=("report", "config"),
+        default="report",
+        help="which schema: report files (default) or reportsync.yaml",
+    )
+    _common(p)
+    p.set_defaults(handler="reportsync.commands.files:run_schema")
 
 
 def _add_daily_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

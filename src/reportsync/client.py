@@ -8,12 +8,12 @@ import time
 import uuid
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, TypeGuard
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from reportsync.constants import ID_RE, PAGE_LIMIT, RESTART_HEADER, WRITABLE_FIELDS
+from reportsync.constants import ID_RE, PAGE_LIMIT, WRITABLE_FIELDS
 from reportsync.errors import ApiError, TransportError
 from reportsync.models import Destination, RemoteReport
 from reportsync.retry import (
@@ -31,10 +31,13 @@ from reportsync.retry import (
 from reportsync.settings import Settings
 from reportsync.transport import (
     api_error,
+    is_404,
     malformed,
+    maybe_applied,
     new_session,
     parse_page,
     read_json,
+    restarted,
     send,
 )
 
@@ -166,7 +169,7 @@ class Client:
             if cursor is not None:
                 params["starting_after"] = cursor
             resp = self._call("GET", path, SAFE, params=params)
-            if cursor is not None and _restarted(resp):
+            if cursor is not None and restarted(resp):
                 return None
             page, has_more, next_cursor = parse_page(resp, path)
             for item in page:
@@ -198,14 +201,14 @@ class Client:
         query = f"?{urlencode(params)}" if params else ""
         shown = f"{method} {self._base_path}{path}{query}"
         started = time.monotonic()
-        maybe_applied = False
+        may_have_applied = False
         attempt = 0
         while True:
             attempt += 1
             outcome = self._attempt(method, self._base + path + query, shown, attempt, body, headers)
             if isinstance(outcome, requests.Response) and 200 <= outcome.status_code < 300:
                 return outcome
-            if gone_ok and maybe_applied and _is_404(outcome):
+            if gone_ok and may_have_applied and is_404(outcome):
                 # An earlier attempt may have deleted it: gone is what was asked for.
                 self._log(f"{shown} → 404 after a retry: already deleted")
                 return outcome
@@ -218,7 +221,7 @@ class Client:
                 or elapsed + wait > self._max_retry_seconds
             ):
                 raise self._error(method, path, policy, outcome, attempt) from None
-            maybe_applied = maybe_applied or _maybe_applied(outcome)
+            may_have_applied = may_have_applied or maybe_applied(outcome)
             self._log(f"{shown}: retrying in {wait:.2f} s (attempt {attempt + 1})")
             self._gate.hold(wait)
 
@@ -301,18 +304,3 @@ class Client:
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._key, "<redacted>") if self._key else text
-
-
-def _restarted(resp: requests.Response) -> bool:
-    return resp.headers.get(RESTART_HEADER, "").strip().lower() == "true"
-
-
-def _is_404(outcome: Outcome) -> TypeGuard[requests.Response]:
-    return isinstance(outcome, requests.Response) and outcome.status_code == 404
-
-
-def _maybe_applied(outcome: Outcome) -> bool:
-    """Whether a failed attempt may still have taken effect on the server."""
-    if isinstance(outcome, Failure):
-        return outcome.sent
-    return outcome.status_code >= 500

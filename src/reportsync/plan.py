@@ -156,40 +156,38 @@ def match_reports(
     pinned = {s.pinned_id for s in desired if s.pinned_id}
     by_identity: dict[Identity, list[RemoteReport]] = defaultdict(list)
     for report in remote:
-        if report.id not in pinned:
+        if report.id not in pinned:  # a pinned report is matched by id only, whatever its name
             by_identity[report.identity].append(report)
     pairs: dict[str, RemoteReport | None] = {}
     problems: list[Problem] = []
     for spec in desired:
-        if spec.pinned_id:
-            pairs[spec.where] = by_id.get(spec.pinned_id)
-            if pairs[spec.where] is None:
-                problems.append(
-                    Problem(
-                        spec.file,
-                        spec.line,
-                        0,
-                        f"id {spec.pinned_id!r} is pinned but no remote report has it; "
-                        "remove `id:` to create the report anew",
-                    )
-                )
-            continue
-        found = by_identity.get(spec.identity, [])
-        if len(found) > 1:
-            ids = ", ".join(r.id for r in found)
-            problems.append(
-                Problem(
-                    spec.file,
-                    spec.line,
-                    0,
-                    f"{len(found)} remote reports are named {spec.identity[1]!r} ({spec.identity[0]}): "
-                    f"ids {ids}; pin one by adding `id: {found[0].id}` to the file",
-                )
-            )
+        found = [by_id[spec.pinned_id]] if spec.pinned_id in by_id else []
+        if not spec.pinned_id:
+            found = by_identity.get(spec.identity, [])
+        problem = _match_problem(spec, found)
+        if problem:
+            problems.append(problem)
         pairs[spec.where] = found[0] if found else None
     if problems:
         raise PlanError(_summarise(problems), tuple(problems))
     return pairs
+
+
+def _match_problem(spec: ReportSpec, found: list[RemoteReport]) -> Problem | None:
+    if spec.pinned_id and not found:
+        text = (
+            f"id {spec.pinned_id!r} is pinned but no remote report has it; "
+            "remove `id:` to create the report anew"
+        )
+    elif len(found) > 1:
+        env, name = spec.identity
+        text = (
+            f"{len(found)} remote reports are named {name!r} ({env}): "
+            f"ids {', '.join(r.id for r in found)}; pin one by adding `id: {found[0].id}` to the file"
+        )
+    else:
+        return None
+    return Problem(spec.file, spec.line, 0, text)
 
 
 def _summarise(problems: Sequence[Problem]) -> str:

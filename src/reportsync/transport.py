@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import requests
@@ -13,6 +13,7 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from reportsync import __version__
+from reportsync.constants import RESTART_HEADER
 from reportsync.errors import ApiError, TransportError
 from reportsync.retry import Failure
 
@@ -42,14 +43,6 @@ def new_session(key: str, pool_size: int) -> requests.Session:
     session.headers.update({"User-Agent": f"reportsync/{__version__}", "Accept": "application/json"})
     session.auth = BearerAuth(key)
     return session
-
-
-def redacted_headers(headers: Any) -> dict[str, str]:
-    """Headers safe to print: the Authorization value hidden."""
-    return {
-        str(k): ("<redacted>" if str(k).lower() == "authorization" else str(v))
-        for k, v in dict(headers).items()
-    }
 
 
 def send(
@@ -198,3 +191,19 @@ def parse_page(resp: requests.Response, path: str) -> tuple[list[dict[str, Any]]
         if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
             raise malformed(resp, "GET", path, "a listed item has no id")
     return page, has_more, cursor
+
+
+def restarted(resp: requests.Response) -> bool:
+    """Whether the server restarted the pagination (the cursor item vanished)."""
+    return resp.headers.get(RESTART_HEADER, "").strip().lower() == "true"
+
+
+def is_404(outcome: requests.Response | Failure) -> TypeGuard[requests.Response]:
+    return isinstance(outcome, requests.Response) and outcome.status_code == 404
+
+
+def maybe_applied(outcome: requests.Response | Failure) -> bool:
+    """Whether a failed attempt may still have taken effect on the server."""
+    if isinstance(outcome, Failure):
+        return outcome.sent
+    return outcome.status_code >= 500
