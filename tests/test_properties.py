@@ -136,6 +136,7 @@ DESTINATIONS = st.lists(
     ),
     min_size=1,
     max_size=4,
+    unique_by=lambda d: d["id"],  # a destination listed twice is a validation error
 )
 REPORTS = st.fixed_dictionaries(
     {
