@@ -128,11 +128,10 @@ def run_apply(args: argparse.Namespace, console: Console) -> int:
         staged: list[tuple[ProjectPlan, Remote]] = []
         for project in projects:
             remote = stack.enter_context(open_remote(project, console, args.emulator, project.parallelism))
-            plan = (
-                saved_plan(Path(args.plan_file), remote, console, project)
-                if args.plan_file
-                else (make_plan(project, remote, args, console))
-            )
+            if args.plan_file:
+                plan = saved_plan(Path(args.plan_file), remote, console, project)
+            else:
+                plan = make_plan(project, remote, args, console)
             staged.append((ProjectPlan(project, plan, remote.api_url), remote))
         if args.format == "text":
             show_plans([p for p, _ in staged], args, console, summary=False)
