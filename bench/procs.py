@@ -72,14 +72,20 @@ def reportsync(*args: str) -> list[str]:
     return [PYTHON, "-m", "reportsync", *args]
 
 
+def _emulator_flags(state: Path | None, latency_ms: float, rate: float | None) -> list[str]:
+    """The flags both emulator launchers share: key, latency, optional state file and rate limit."""
+    flags = ["--key", KEY, "--latency", str(latency_ms)]
+    if state is not None:
+        flags += ["--state", str(state)]
+    if rate is not None:
+        flags += ["--rate-limit", str(rate)]
+    return flags
+
+
 @contextmanager
 def emulator(state: Path | None = None, latency_ms: float = 0, rate: float | None = None) -> Iterator[str]:
     """`reportsync emulator` as a child process on a free port; yields its base URL."""
-    cmd = reportsync("emulator", "--port", "0", "--key", KEY, "--latency", str(latency_ms))
-    if state is not None:
-        cmd += ["--state", str(state)]
-    if rate is not None:
-        cmd += ["--rate-limit", str(rate)]
+    cmd = reportsync("emulator", "--port", "0", *_emulator_flags(state, latency_ms, rate))
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=WORK)
     try:
         assert proc.stdout is not None
@@ -109,11 +115,7 @@ class Counting:
 def counting_emulator(
     state: Path | None = None, latency_ms: float = 0, rate: float | None = None
 ) -> Iterator[Counting]:
-    cmd = [PYTHON, str(BENCH / "count_emulator.py"), "--key", KEY, "--latency", str(latency_ms)]
-    if state is not None:
-        cmd += ["--state", str(state)]
-    if rate is not None:
-        cmd += ["--rate-limit", str(rate)]
+    cmd = [PYTHON, str(BENCH / "count_emulator.py"), *_emulator_flags(state, latency_ms, rate)]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=WORK)
     try:
         assert proc.stdout is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import report
 
 from reportsync.errors import PlanError
 from reportsync.models import Destination, RemoteReport, ReportSpec, normalize
@@ -17,15 +18,7 @@ DESTS = (
 
 
 def payload(name: str = "Daily", **fields: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "report_name": name,
-        "send_at": "09:00",
-        "included_range_days": 1,
-        "status": "active",
-        "environment": "production",
-        "destinations": [{"type": "target_integration", "id": "int-wh-01"}],
-    }
-    return base | fields
+    return report(name, **fields)
 
 
 def spec(name: str = "Daily", pinned: str | None = None, file: str = "", **fields: Any) -> ReportSpec:
