@@ -82,7 +82,81 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_plan(p: argparse.ArgumentParser) -> None:
+    _remote_flags(p, ("text", "json", "markdown"))
+    p.add_argument("--out", metavar="FILE", help="also save the plan for `apply FILE`")
+    p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
+    p.set_defaults(handler="reportsync.commands.remote:run_plan")
+
+
+def _add_apply(p: argparse.ArgumentParser) -> None:
+    p.add_argument("plan_file", nargs="?", metavar="PLAN_FILE", help="apply exactly this saved plan")
+    _remote_flags(p, ("text", "json"))
+    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--parallelism", type=int, metavar="N", help="concurrent changes (default 4)")
+    p.set_defaults(handler="reportsync.commands.remote:run_apply")
+
+
+def _add_emulator(p: argparse.ArgumentParser) -> None:
+    from reportsync import emulator
+
+    emulator.add_arguments(p)
+    p.set_defaults(handler="reportsync.commands.serve:run_emulator")
+
+
+def _add_validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports, or the config's)")
+    p.add_argument("--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)")
+    p.add_argument("--project", metavar="NAME", action="append", help="only this project of the config")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler="reportsync.commands.files:run_validate")
+
+
+def _add_schema(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "name",
+        nargs="?",
+        choices=("report", "config"),
+        default="report",
+        help="which schema: report files (default) or reportsync.yaml",
+    )
+    p.set_defaults(handler="reportsync.commands.files:run_schema")
+
+
+def _add_import(p: argparse.ArgumentParser) -> None:
+    _remote_flags(p, ("text", "json"))
+    p.add_argument("--dry-run", action="store_true", help="list what would be written")
+    p.add_argument("--environment", choices=("sandbox", "production"))
+    p.add_argument("--name", metavar="GLOB", help="only reports whose name matches")
+    p.set_defaults(handler="reportsync.commands.adopt:run_import")
+
+
+def _add_destinations(p: argparse.ArgumentParser) -> None:
+    _remote_flags(p, ("text", "json"))
+    p.set_defaults(handler="reportsync.commands.adopt:run_destinations")
+
+
+def _add_send_test(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", metavar="NAME", help="report name")
+    p.add_argument("--environment", choices=("sandbox", "production"))
+    _remote_flags(p, ("text", "json"))
+    p.set_defaults(handler="reportsync.commands.adopt:run_send_test")
+
+
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "validate": ("check report files offline", _add_validate),
+    "schema": ("print the JSON Schema of report files", _add_schema),
+    "plan": ("show what apply would change", _add_plan),
+    "apply": ("make the remote reports match the files", _add_apply),
+    "emulator": ("run the local Qonversion API emulator", _add_emulator),
+    "import": ("write files for remote reports no file manages yet", _add_import),
+    "destinations": ("list the destinations reports can deliver to", _add_destinations),
+    "send-test": ("trigger a test delivery of a managed report", _add_send_test),
+}
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given argv, only the named command's arguments are built (the others cost start-up)."""
     parser = _Parser(
         prog="reportsync",
         description="Keep Qonversion scheduled reports in git and make the live project match.",
@@ -92,76 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, prog="reportsync", parser_class=_Parser
     )
-
-    _add_file_commands(sub)
-
-    p = sub.add_parser("plan", help="show what apply would change")
-    _remote_flags(p, ("text", "json", "markdown"))
-    p.add_argument("--out", metavar="FILE", help="also save the plan for `apply FILE`")
-    p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
-    _common(p)
-    p.set_defaults(handler="reportsync.commands.remote:run_plan")
-
-    p = sub.add_parser("apply", help="make the remote reports match the files")
-    p.add_argument("plan_file", nargs="?", metavar="PLAN_FILE", help="apply exactly this saved plan")
-    _remote_flags(p, ("text", "json"))
-    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
-    p.add_argument("--parallelism", type=int, metavar="N", help="concurrent changes (default 4)")
-    _common(p)
-    p.set_defaults(handler="reportsync.commands.remote:run_apply")
-
-    p = sub.add_parser("emulator", help="run the local Qonversion API emulator")
-    from reportsync import emulator
-
-    emulator.add_arguments(p)
-    _common(p)
-    p.set_defaults(handler="reportsync.commands.serve:run_emulator")
-
-    _add_daily_commands(sub)
+    # The top level takes no option with a value, so the first word that is not an option is the command.
+    wanted = None if argv is None else next((a for a in argv if not a.startswith("-")), "")
+    for name, (help_text, add_arguments) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        if wanted is None or wanted == name:
+            add_arguments(p)
+            _common(p)
     return parser
-
-
-def _add_file_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("validate", help="check report files offline")
-    p.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports, or the config's)")
-    p.add_argument("--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)")
-    p.add_argument("--project", metavar="NAME", action="append", help="only this project of the config")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    _common(p)
-    p.set_defaults(handler="reportsync.commands.files:run_validate")
-
-    p = sub.add_parser("schema", help="print the JSON Schema of report files")
-    p.add_argument(
-        "name",
-        nargs="?",
-        choices=("report", "config"),
-        default="report",
-        help="which schema: report files (default) or reportsync.yaml",
-    )
-    _common(p)
-    p.set_defaults(handler="reportsync.commands.files:run_schema")
-
-
-def _add_daily_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("import", help="write files for remote reports no file manages yet")
-    _remote_flags(p, ("text", "json"))
-    p.add_argument("--dry-run", action="store_true", help="list what would be written")
-    p.add_argument("--environment", choices=("sandbox", "production"))
-    p.add_argument("--name", metavar="GLOB", help="only reports whose name matches")
-    _common(p)
-    p.set_defaults(handler="reportsync.commands.adopt:run_import")
-
-    p = sub.add_parser("destinations", help="list the destinations reports can deliver to")
-    _remote_flags(p, ("text", "json"))
-    _common(p)
-    p.set_defaults(handler="reportsync.commands.adopt:run_destinations")
-
-    p = sub.add_parser("send-test", help="trigger a test delivery of a managed report")
-    p.add_argument("name", metavar="NAME", help="report name")
-    p.add_argument("--environment", choices=("sandbox", "production"))
-    _remote_flags(p, ("text", "json"))
-    _common(p)
-    p.set_defaults(handler="reportsync.commands.adopt:run_send_test")
 
 
 def _resolve(spec: str) -> Handler:
@@ -181,7 +193,8 @@ def main(
     environ = dict(os.environ if env is None else env)
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
-        args = build_parser().parse_args(argv)
+        arguments = sys.argv[1:] if argv is None else argv
+        args = build_parser(arguments).parse_args(arguments)
     except SystemExit as exc:
         return int(exc.code or 0)
     color = not args.no_color and "NO_COLOR" not in environ and out.isatty()

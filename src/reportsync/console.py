@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TextIO
 
 from reportsync.errors import Problem
+from reportsync.records import field, record
 
 
 def _escape_data(text: str) -> str:
@@ -28,7 +28,7 @@ def annotation(problem: Problem, level: str = "error") -> str:
     return f"::{level} {','.join(props)}::{_escape_data(problem.message)}"
 
 
-@dataclass
+@record
 class Console:
     """The I/O of one run, passed in so that tests drive the CLI in process."""
 

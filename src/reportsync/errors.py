@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
+
+from reportsync.records import record
 
 
 class ExitStatus(IntEnum):
@@ -34,7 +35,7 @@ class ReportsyncError(Exception):
         return self.message
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """One user mistake at a place in a file (line/col are 1-based; 0 when unknown)."""
 

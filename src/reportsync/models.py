@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from reportsync.constants import WRITABLE_FIELDS
+from reportsync.records import field, record
 
 Payload = dict[str, Any]
 Identity = tuple[str, str]  # (environment, report_name)
 Position = tuple[int, int]  # 1-based (line, col)
 
 
-@dataclass(frozen=True)
+@record
 class Document:
     """One YAML document of a report file, with the position of every key and value."""
 
@@ -41,7 +41,7 @@ class Document:
         return best
 
 
-@dataclass(frozen=True)
+@record
 class ReportSpec:
     """A desired report: the canonical API payload plus where it came from."""
 
@@ -63,7 +63,7 @@ class ReportSpec:
         return f"{self.file}:{self.line}"
 
 
-@dataclass(frozen=True)
+@record
 class RemoteReport:
     """A report as the API returned it (the full object, server fields included)."""
 
@@ -75,7 +75,7 @@ class RemoteReport:
         return identity_of(self.payload)
 
 
-@dataclass(frozen=True)
+@record
 class Destination:
     type: str
     id: str

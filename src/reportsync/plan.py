@@ -7,7 +7,6 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Literal
 
@@ -21,18 +20,19 @@ from reportsync.models import (
     api_body,
     normalize,
 )
+from reportsync.records import field, record
 
 Action = Literal["create", "update", "delete"]
 
 
-@dataclass(frozen=True)
+@record
 class FieldChange:
     name: str
     old: Any
     new: Any
 
 
-@dataclass(frozen=True)
+@record
 class Change:
     """One planned write. `fingerprint` is of the remote object it was computed from (None: absent)."""
 
@@ -53,7 +53,7 @@ class Change:
         return (self.environment, self.report_name)
 
 
-@dataclass(frozen=True)
+@record
 class Unmanaged:
     remote_id: str
     environment: str
@@ -61,7 +61,7 @@ class Unmanaged:
     ignored: bool = False  # matched an ignore glob: never pruned
 
 
-@dataclass(frozen=True)
+@record
 class PlanOptions:
     prune: bool = False
     targets: tuple[str, ...] = ()
@@ -70,13 +70,16 @@ class PlanOptions:
     min_existing: int = 10
 
 
-@dataclass(frozen=True)
+DEFAULT_OPTIONS = PlanOptions()
+
+
+@record
 class Plan:
     changes: tuple[Change, ...]
     unchanged: int
     unmanaged: tuple[Unmanaged, ...]
     remote_count: int
-    options: PlanOptions = PlanOptions()
+    options: PlanOptions = DEFAULT_OPTIONS
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -100,7 +103,7 @@ def build_plan(
     desired: Sequence[ReportSpec],
     remote: Sequence[RemoteReport],
     destinations: Sequence[Destination],
-    options: PlanOptions = PlanOptions(),
+    options: PlanOptions = DEFAULT_OPTIONS,
 ) -> Plan:
     """What must change so that remote matches desired. Raises PlanError when that is unsafe."""
     check_destinations(desired, destinations)

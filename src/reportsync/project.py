@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reportsync.constants import KEY_ENV
 from reportsync.errors import ConfigError
+from reportsync.records import record, replace
 
 CONFIG_FILE = "reportsync.yaml"
 
 
-@dataclass(frozen=True)
+@record
 class Project:
     name: str = "default"
     reports: Path = Path("reports")

@@ -7,16 +7,17 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
+
+from reportsync.records import record
 
 MAX_SINGLE_WAIT = 60.0
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _SECONDS = re.compile(r"^\d+(\.\d+)?$")
 
 
-@dataclass(frozen=True)
+@record
 class Policy:
     """What one kind of call may retry.
 
@@ -37,7 +38,7 @@ CREATE = Policy(frozenset({429}), unsent_only=True, ambiguous=True)
 SEND_TEST = Policy(frozenset(), unsent_only=True)
 
 
-@dataclass(frozen=True)
+@record
 class Failure:
     """No HTTP answer: a plain reason, whether the request may have reached the server,
     and whether trying again could help."""
