@@ -156,7 +156,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The parser; given argv, only the named command's arguments are built (the others cost start-up)."""
+    """The parser of every command, or given argv, of only the one it names."""
     parser = _Parser(
         prog="reportsync",
         description="Keep Qonversion scheduled reports in git and make the live project match.",
@@ -166,13 +166,15 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, prog="reportsync", parser_class=_Parser
     )
-    # The top level takes no option with a value, so the first word that is not an option is the command.
-    wanted = None if argv is None else next((a for a in argv if not a.startswith("-")), "")
+    # Each sub-parser costs start-up time; when argv starts with a command, that is the only one needed.
+    # Otherwise (--help, --version, a typo) every command is listed, without its arguments.
+    command = argv[0] if argv and argv[0] in COMMANDS else None
     for name, (help_text, add_arguments) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text)
-        if wanted is None or wanted == name:
-            add_arguments(p)
-            _common(p)
+        if command is None or command == name:
+            p = sub.add_parser(name, help=help_text)
+            if argv is None or command == name:
+                add_arguments(p)
+                _common(p)
     return parser
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +18,8 @@ def field_label(path: Sequence[Any]) -> str:
 
 
 def show(value: Any) -> str:
+    import json  # only a file with a problem gets here; the all-valid path starts without json
+
     if isinstance(value, str):
         if len(value) > _SHOW_MAX:  # a pasted paragraph must not flood the one-line message
             return json.dumps(value[:_SHOW_MAX], ensure_ascii=False)[:-1] + f'..." ({len(value)} characters)'

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,5 +20,7 @@ def schema_text(name: str = REPORT_SCHEMA) -> str:
 
 @cache
 def load_schema(name: str = REPORT_SCHEMA) -> dict[str, Any]:
+    import json  # validate's fast path never reads the schema (reportsync/report_check.py is built from it)
+
     data: dict[str, Any] = json.loads(schema_text(name))
     return data

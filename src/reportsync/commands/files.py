@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from reportsync.console import Console
 from reportsync.errors import ExitStatus
@@ -21,6 +20,8 @@ def run_validate(args: argparse.Namespace, console: Console) -> int:
         problems += wrong
         files += count
     if args.format == "json":
+        import json
+
         console.print(json.dumps(_validate_json(len(specs), files, problems), indent=2))
         console.annotate(problems)
     else:
