@@ -49,7 +49,7 @@ ignore: ["Legacy *", "Manual ?"]
     (project,) = load_config(config(tmp_path, text))
     assert project == Project(
         name="default",
-        reports=tmp_path / "reports" / "prod",
+        reports=str(tmp_path / "reports" / "prod"),
         key_env="QONVERSION_PROD_KEY",
         prune=True,
         parallelism=8,
@@ -61,7 +61,7 @@ ignore: ["Legacy *", "Manual ?"]
 
 def test_defaults_for_unset_keys(tmp_path: Path) -> None:
     (project,) = load_config(config(tmp_path, "prune: false\n"))
-    assert project == Project(reports=tmp_path / "reports")
+    assert project == Project(reports=str(tmp_path / "reports"))
 
 
 def test_several_projects_in_file_order(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ projects:
     ignore: ["Manual*"]
 """
     web, app = load_config(config(tmp_path, text))
-    assert (web.name, web.reports, web.key_env) == ("web", tmp_path / "reports/web", "WEB_KEY")
+    assert (web.name, web.reports, web.key_env) == ("web", str(tmp_path / "reports/web"), "WEB_KEY")
     assert (app.name, app.key_env, app.ignore) == ("app", "APP_KEY", ("Manual*",))
 
 
@@ -84,7 +84,7 @@ def test_reports_folder_is_relative_to_the_config_file(tmp_path: Path) -> None:
     sub = tmp_path / "ops"
     sub.mkdir()
     (project,) = load_config(config(sub, "reports: ../reports\n"))
-    assert project.reports == sub / ".." / "reports"
+    assert project.reports == str(sub / ".." / "reports")
 
 
 @pytest.mark.parametrize(

@@ -267,7 +267,7 @@ def test_discovery_is_recursive_sorted_and_skips_hidden(tmp_path: Path) -> None:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("a: 1\n", encoding="utf-8")
-    found = [p.relative_to(tmp_path).as_posix() for p in find_report_files(tmp_path)]
+    found = [Path(p).relative_to(tmp_path).as_posix() for p in find_report_files(tmp_path)]
     assert found == ["A.yaml", "a.yml", "b.yaml", "sub/deeper/c.yaml", "sub/z.yaml"]
 
 

@@ -459,13 +459,13 @@ def test_annotation_escapes_line_breaks_and_omits_unknown_positions() -> None:
 
 def test_schema_copies_are_byte_identical() -> None:
     name = "scheduled-report.schema.json"
-    assert (ROOT / "schema" / name).read_bytes() == (SCHEMA_DIR / name).read_bytes()
+    assert (ROOT / "schema" / name).read_bytes() == (Path(SCHEMA_DIR) / name).read_bytes()
 
 
 def test_schema_command_prints_it(tmp_path: Path) -> None:
     result = run_cli("schema", cwd=tmp_path)
     assert result.code == 0
-    assert result.out == (SCHEMA_DIR / "scheduled-report.schema.json").read_text(encoding="utf-8")
+    assert result.out == (Path(SCHEMA_DIR) / "scheduled-report.schema.json").read_text(encoding="utf-8")
 
 
 def test_schema_is_a_valid_draft_2020_12_schema() -> None:

@@ -16,21 +16,21 @@ SETTINGS = ("reports", "key_env", "parallelism", "prune", "max_change_percent", 
 PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
-def load_config(path: Path) -> tuple[Project, ...]:
+def load_config(path: str | Path) -> tuple[Project, ...]:
     """The projects a config file declares; ConfigError naming the file, line and column if it is wrong."""
     label = str(path)
     document = _read(path, label)
     problems = config_problems(document)
     if problems:
         raise ConfigError(_headline(len(problems), label), tuple(problems))
-    return projects_of(document.data, path.parent)
+    return projects_of(document.data, Path(path).parent)
 
 
 def _headline(count: int, label: str) -> str:
     return f"{count} problem{'s' if count != 1 else ''} in {label}; nothing was done."
 
 
-def _read(path: Path, label: str) -> Document:
+def _read(path: str | Path, label: str) -> Document:
     try:
         documents = parse_documents(read_text(path, label), label)
     except LoadError as exc:
@@ -96,7 +96,7 @@ def project_of(name: str, settings: dict[str, Any], base: Path) -> Project:
     default = Project()
     return Project(
         name=name,
-        reports=base / settings.get("reports", str(default.reports)),
+        reports=str(base / settings.get("reports", default.reports)),
         key_env=settings.get("key_env", default.key_env),
         prune=settings.get("prune", default.prune),
         parallelism=settings.get("parallelism", default.parallelism),

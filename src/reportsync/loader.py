@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -146,7 +145,7 @@ def _fail(file: str, mark: Any, message: str) -> LoadError:
     return LoadError(Problem(file, line, col, message))
 
 
-def find_report_files(folder: Path) -> list[Path]:
+def find_report_files(folder: str | os.PathLike[str]) -> list[str]:
     """Every *.yaml/*.yml below folder, sorted, skipping hidden files and folders."""
     found: list[str] = []
     for root, dirs, files in os.walk(folder):
@@ -155,10 +154,10 @@ def find_report_files(folder: Path) -> list[Path]:
             os.path.join(root, f) for f in files if f.endswith(REPORT_SUFFIXES) and not f.startswith(".")
         )
     found.sort(key=lambda name: name.split(os.sep))
-    return [Path(name) for name in found]
+    return found
 
 
-def read_text(path: Path, label: str) -> str:
+def read_text(path: str | os.PathLike[str], label: str) -> str:
     """The file as text, or a LoadError saying why it is not a readable YAML text file."""
     try:
         with open(path, "rb", buffering=0) as handle:
@@ -246,8 +245,8 @@ def _yaml_message(exc: yaml.MarkedYAMLError, text: str) -> str:
     return text
 
 
-def load_file(path: Path, label: str | None = None) -> list[Document]:
-    name = label if label is not None else str(path)
+def load_file(path: str | os.PathLike[str], label: str | None = None) -> list[Document]:
+    name = label if label is not None else os.fspath(path)
     return parse_documents(read_text(path, name), name)
 
 

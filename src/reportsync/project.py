@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from reportsync.constants import KEY_ENV
 from reportsync.errors import ConfigError
@@ -16,7 +16,7 @@ CONFIG_FILE = "reportsync.yaml"
 @record
 class Project:
     name: str = "default"
-    reports: Path = Path("reports")
+    reports: str = "reports"  # a path; str keeps pathlib off validate's start-up
     key_env: str = KEY_ENV
     prune: bool = False
     parallelism: int = 4
@@ -28,10 +28,10 @@ class Project:
 def resolve_projects(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Project, ...]:
     """Projects from the config file (if any), each with the command-line flags laid over it."""
     config = getattr(args, "config", None)
-    path = Path(config) if config else Path(CONFIG_FILE)
-    if config and not path.is_file():
+    path = config or CONFIG_FILE
+    if config and not os.path.isfile(path):
         raise ConfigError(f"config file {config} not found")
-    if path.is_file():
+    if os.path.isfile(path):
         from reportsync.config import load_config
 
         projects = load_config(path)
@@ -54,7 +54,7 @@ def _override(project: Project, args: argparse.Namespace, several: bool = False)
             raise ConfigError(
                 "--reports names one folder but the config has several projects: add --project NAME"
             )
-        changes["reports"] = Path(args.reports)
+        changes["reports"] = args.reports
     if getattr(args, "prune", None) is not None:
         changes["prune"] = bool(args.prune)
     if getattr(args, "parallelism", None) is not None:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-SCHEMA_DIR = Path(__file__).parent / "schema"
+SCHEMA_DIR = os.path.join(os.path.dirname(__file__), "schema")
 REPORT_SCHEMA = "scheduled-report.schema.json"
 
 
-def schema_path(name: str = REPORT_SCHEMA) -> Path:
-    return SCHEMA_DIR / name
+def schema_path(name: str = REPORT_SCHEMA) -> str:
+    return os.path.join(SCHEMA_DIR, name)
 
 
 def schema_text(name: str = REPORT_SCHEMA) -> str:
-    return schema_path(name).read_text(encoding="utf-8")
+    with open(schema_path(name), encoding="utf-8") as handle:
+        return handle.read()
 
 
 @cache

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from reportsync import messages
@@ -173,25 +172,26 @@ def cross_check(specs: Sequence[ReportSpec]) -> list[Problem]:
     return problems
 
 
-def display_path(path: Path) -> str:
+def display_path(path: str) -> str:
     try:
         return os.path.relpath(path)
     except ValueError:
-        return str(path)
+        return path
 
 
-def collect(folder: Path) -> tuple[list[ReportSpec], list[Problem], int]:
+def collect(folder: str | os.PathLike[str]) -> tuple[list[ReportSpec], list[Problem], int]:
     """Load and check every report file: (specs, all problems, files read)."""
-    if not folder.is_dir():
-        message = "reports folder not found" if not folder.exists() else "not a folder"
+    folder = os.fspath(folder)
+    if not os.path.isdir(folder):
+        message = "reports folder not found" if not os.path.exists(folder) else "not a folder"
         return [], [Problem(display_path(folder), 0, 0, message)], 0
     specs: list[ReportSpec] = []
     problems: list[Problem] = []
     files = find_report_files(folder)
-    prefix, shown = len(str(folder)), display_path(folder)  # one relpath for the folder, not per file
+    prefix, shown = len(folder), display_path(folder)  # one relpath for the folder, not per file
     for path in files:
         try:
-            documents = load_file(path, shown + str(path)[prefix:])
+            documents = load_file(path, shown + path[prefix:])
         except LoadError as exc:
             problems.append(exc.problem)
             continue
@@ -204,7 +204,7 @@ def collect(folder: Path) -> tuple[list[ReportSpec], list[Problem], int]:
     return specs, problems, len(files)
 
 
-def load_desired(folder: Path) -> tuple[ReportSpec, ...]:
+def load_desired(folder: str | os.PathLike[str]) -> tuple[ReportSpec, ...]:
     """The desired state, or InvalidFilesError carrying every problem found."""
     specs, problems, _ = collect(folder)
     if problems:

@@ -38,7 +38,7 @@ def run_import(args: argparse.Namespace, console: Console) -> int:
     # every project is read before any file is written: a failure leaves the tree as it was
     for outcome in outcomes:
         if not args.dry_run:
-            write_files(outcome.project.reports, outcome.files)
+            write_files(Path(outcome.project.reports), outcome.files)
     show_imports(outcomes, args, console)
     return ExitStatus.OK
 
@@ -47,7 +47,8 @@ def import_project(
     project: Project, remote: Remote, args: argparse.Namespace, console: Console
 ) -> ImportOutcome:
     """What import would write for one project; nothing is written here."""
-    desired = desired_or_none(project.reports)
+    folder = Path(project.reports)
+    desired = desired_or_none(folder)
     console.info(f"Read {len(desired)} report(s) from {project.reports}/; reading remote reports...")
     reports = remote.client.list_reports()
     destinations = remote.client.list_destinations()
@@ -58,10 +59,10 @@ def import_project(
         candidates,
         reports,
         {spec.identity for spec in desired},
-        existing_names(project.reports),
-        schema_reference(project.reports),
+        existing_names(folder),
+        schema_reference(folder),
     )
-    files, invalid = checked(files, project.reports, destinations)
+    files, invalid = checked(files, folder, destinations)
     ignored = tuple(u for u in plan.unmanaged if u.ignored)
     return ImportOutcome(project, files, skipped + invalid, ignored, bool(args.dry_run))
 
@@ -157,7 +158,7 @@ def show_imports(outcomes: list[ImportOutcome], args: argparse.Namespace, consol
 
 def import_text(o: ImportOutcome) -> str:
     folder = f"{o.project.reports}/"
-    lines = [f"  + {o.project.reports / f.filename}  {_title(f.report)}" for f in o.files]
+    lines = [f"  + {Path(o.project.reports, f.filename)}  {_title(f.report)}" for f in o.files]
     if not o.files:
         lines.append(f"Nothing to import: every remote report is managed by a file in {folder} or left out.")
     if o.skipped:
@@ -183,7 +184,7 @@ def import_json(o: ImportOutcome) -> dict[str, Any]:
 
     return {
         "dry_run": o.dry_run,
-        "files": [{"file": str(o.project.reports / f.filename), **entry(f.report)} for f in o.files],
+        "files": [{"file": str(Path(o.project.reports, f.filename)), **entry(f.report)} for f in o.files],
         "skipped": [{**entry(s.report), "reason": s.reason} for s in o.skipped],
         "ignored": [
             {"id": u.remote_id, "report_name": u.report_name, "environment": u.environment} for u in o.ignored
