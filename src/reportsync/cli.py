@@ -6,11 +6,14 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TextIO
 
 from reportsync import __version__
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, ReportsyncError
+
+TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 Handler = Callable[[argparse.Namespace, Console], int]
 

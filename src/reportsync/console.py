@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import TextIO
 
 from reportsync.errors import Problem
 from reportsync.records import field, record
+
+TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def _escape_data(text: str) -> str:

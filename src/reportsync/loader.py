@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
 
 import yaml
 
 from reportsync.errors import LoadError, Problem
 from reportsync.models import Document, Position
+
+TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_FILE_BYTES = 1024 * 1024  # a report is a few hundred bytes; anything this big is a mistake
 REPORT_SUFFIXES = (".yaml", ".yml")

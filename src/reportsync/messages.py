@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+
+TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
+if TYPE_CHECKING:
+    from typing import Any
 
 _TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})\Z")  # "$" would accept a trailing newline
 _SHOW_MAX = 80

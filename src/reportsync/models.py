@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from reportsync.constants import WRITABLE_FIELDS
 from reportsync.records import field, record
 
-Payload = dict[str, Any]
+TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
+if TYPE_CHECKING:
+    from typing import Any
+
+Payload = dict[str, "Any"]
 Identity = tuple[str, str]  # (environment, report_name)
 Position = tuple[int, int]  # 1-based (line, col)
 

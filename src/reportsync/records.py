@@ -79,55 +79,62 @@ def record(cls: type[T]) -> type[T]:
             delattr(cls, name)  # a Field or factory is not a class-level default
         elif spec.default is not MISSING:
             setattr(cls, name, spec.default)
-    namespace: dict[str, Any] = {"MISSING": MISSING, "FrozenInstanceError": FrozenInstanceError}
-    exec(_methods(cls.__qualname__, fields, namespace), namespace)  # source made of field names only
-    for method in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
-        if method in cls.__dict__:
-            continue  # written by hand in the class body: that one wins
-        function = namespace[method]
-        function.__qualname__ = f"{cls.__qualname__}.{method}"
-        setattr(cls, method, function)
     cls.__record_fields__ = fields  # type: ignore[attr-defined]
+    cls.__record_repr__ = tuple(n for n, f in fields.items() if f.repr)  # type: ignore[attr-defined]
+    cls.__record_compare__ = tuple(n for n, f in fields.items() if f.compare)  # type: ignore[attr-defined]
+    cls.__record_hash__ = tuple(n for n, f in fields.items() if f.hash)  # type: ignore[attr-defined]
+    methods = {"__init__": _init(fields), "__repr__": _repr, "__eq__": _eq, "__hash__": _hash}
+    methods |= {"__setattr__": _setattr, "__delattr__": _delattr}
+    for name, function in methods.items():
+        if name not in cls.__dict__:  # one written by hand in the class body wins
+            setattr(cls, name, function)
     return cls
 
 
-def _methods(qualname: str, fields: dict[str, Field], namespace: dict[str, Any]) -> str:
+def _init(fields: dict[str, Field]) -> Callable[..., None]:
+    """__init__ is the one method made per class: it runs for every record, so it is plain code."""
+    namespace: dict[str, Any] = {"MISSING": MISSING}
     params, body = [], []
     for name, spec in fields.items():
+        value = name
         if spec.default_factory is not None:
             namespace[f"_factory_{name}"] = spec.default_factory
             params.append(f"{name}=MISSING")
-            body.append(f"    _set(self, {name!r}, _factory_{name}() if {name} is MISSING else {name})")
+            value = f"_factory_{name}() if {name} is MISSING else {name}"
         elif spec.default is not MISSING:
             namespace[f"_default_{name}"] = spec.default
             params.append(f"{name}=_default_{name}")
-            body.append(f"    _set(self, {name!r}, {name})")
         else:
             params.append(name)
-            body.append(f"    _set(self, {name!r}, {name})")
-    shown = ", ".join(f"{n}={{self.{n}!r}}" for n, s in fields.items() if s.repr)
-    compared = "".join(f"self.{n}, " for n, s in fields.items() if s.compare)
-    other = "".join(f"other.{n}, " for n, s in fields.items() if s.compare)
-    hashed = "".join(f"self.{n}, " for n, s in fields.items() if s.hash)
-    return "\n".join(
-        [
-            f"def __init__(self, {', '.join(params)}):",
-            "    _set = object.__setattr__",
-            *(body or ["    pass"]),
-            "def __repr__(self):",
-            f'    return f"{qualname}({shown})"',
-            "def __eq__(self, other):",
-            "    if other.__class__ is not self.__class__:",
-            "        return NotImplemented",
-            f"    return ({compared}) == ({other})",
-            "def __hash__(self):",
-            f"    return hash(({hashed}))",
-            "def __setattr__(self, name, value):",
-            "    raise FrozenInstanceError(f'cannot assign to field {name!r}')",
-            "def __delattr__(self, name):",
-            "    raise FrozenInstanceError(f'cannot delete field {name!r}')",
-        ]
-    )
+        body.append(f"    _set(self, {name!r}, {value})")
+    lines = [f"def __init__(self, {', '.join(params)}):", "    _set = object.__setattr__", *body]
+    exec("\n".join(lines), namespace)  # source made of field names only
+    init: Callable[..., None] = namespace["__init__"]
+    return init
+
+
+def _repr(self: Any) -> str:
+    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__record_repr__)
+    return f"{type(self).__qualname__}({shown})"
+
+
+def _eq(self: Any, other: Any) -> Any:
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    names = self.__record_compare__  # compared as tuples, as dataclasses do (so a NaN equals itself)
+    return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
+
+
+def _hash(self: Any) -> int:
+    return hash(tuple(getattr(self, name) for name in self.__record_hash__))
+
+
+def _setattr(self: Any, name: str, value: Any) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _delattr(self: Any, name: str) -> None:
+    raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
 def replace(obj: T, **changes: Any) -> T:

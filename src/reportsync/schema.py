@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import Any
+
+TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA_DIR = os.path.join(os.path.dirname(__file__), "schema")
 REPORT_SCHEMA = "scheduled-report.schema.json"

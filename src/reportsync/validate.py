@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import Any
 
 from reportsync import messages
 from reportsync.errors import InvalidFilesError, LoadError, Problem
@@ -13,6 +12,10 @@ from reportsync.loader import find_report_files, load_file
 from reportsync.models import Document, ReportSpec, api_body
 from reportsync.report_check import check as fast_check
 from reportsync.schema import REPORT_SCHEMA, load_schema
+
+TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
+if TYPE_CHECKING:
+    from typing import Any
 
 _PRIORITY = {"type": 0, "required": 1, "additionalProperties": 1}
 
