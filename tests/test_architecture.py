@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,45 @@ def test_planner_is_pure() -> None:
         "io",
     }
     assert not imports_of(SRC / "plan.py") & forbidden
+
+
+# Start-up time is measured in bench/, never asserted; what a command imports can be, and these are the
+# modules whose import cost was taken off the offline path (bench/ANALYSIS.md has the numbers).
+HEAVY_FOR_VALIDATE = {
+    "requests",
+    "deepdiff",
+    "jsonschema",
+    "dataclasses",
+    "inspect",
+    "typing",
+    "pathlib",
+    "json",
+}
+LISTING = (
+    "import sys; from reportsync.cli import main; rc = main({argv!r}); print(' '.join(sorted(sys.modules)))"
+)
+
+
+def modules_after(argv: list[str], cwd: Path) -> set[str]:
+    code = LISTING.format(argv=argv)
+    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.splitlines()[-1].split())  # the last line; validate's summary comes first
+
+
+def test_validate_of_valid_files_stays_off_the_heavy_imports(tmp_path: Path) -> None:
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "daily.yaml").write_text(
+        'report_name: Daily\nsend_at: "09:00"\nincluded_range_days: 1\nstatus: active\n'
+        "environment: production\ndestinations:\n  - type: target_integration\n    id: int-wh-01\n",
+        encoding="utf-8",
+    )
+    loaded = modules_after(["validate"], tmp_path)
+    assert "reportsync.validate" in loaded  # the run happened
+    assert not loaded & HEAVY_FOR_VALIDATE
+
+
+def test_help_imports_neither_yaml_nor_the_network_stack(tmp_path: Path) -> None:
+    loaded = modules_after(["--help"], tmp_path)
+    assert "argparse" in loaded
+    assert not loaded & {"yaml", "requests", "deepdiff", "jsonschema", "reportsync.emulator"}
