@@ -169,8 +169,18 @@ def rate_limited(n: int = 300, rate: float = 50, parallelism: int = 8) -> dict[s
 
 
 def import_check(folder: Path) -> dict[str, list[str]]:
-    """Which of requests/deepdiff/jsonschema/fastjsonschema each start-up path imports."""
-    watched = ("requests", "deepdiff", "jsonschema", "fastjsonschema", "yaml")
+    """Which of the costly modules each start-up path imports (the ones taken off validate's path too)."""
+    watched = (
+        "requests",
+        "deepdiff",
+        "jsonschema",
+        "yaml",
+        "dataclasses",
+        "inspect",
+        "typing",
+        "pathlib",
+        "json",
+    )
     found: dict[str, list[str]] = {}
     for label, args in (("--help", ["--help"]), ("validate", ["validate", "--reports", str(folder)])):
         sample = run_measured([PYTHON, "-X", "importtime", "-m", "reportsync", *args])
