@@ -335,6 +335,23 @@ def test_all_problems_across_files_in_one_run(tmp_path: Path) -> None:
     assert lines[4:] == ["4 problems found in 4 files."]
 
 
+@pytest.mark.parametrize("spelling", ["reports/", "./reports", "reports//", "./reports/"])
+def test_a_folder_spelled_with_slashes_names_files_as_plain_reports_does(
+    tmp_path: Path, spelling: str
+) -> None:
+    write(tmp_path / "reports", {"sub/daily.yaml": edit('send_at: "09:00"', 'send_at: "12:15"')})
+    result = run_cli("validate", "--reports", spelling, cwd=tmp_path)
+    assert result.out.splitlines()[0].startswith("reports/sub/daily.yaml:4:10: send_at")
+
+
+def test_a_command_after_a_double_dash_is_refused_or_parsed_whole(tmp_path: Path) -> None:
+    # Python 3.11's argparse refuses "--" before a command; newer ones drop it and parse the command.
+    write(tmp_path / "reports", {"daily.yaml": DAILY})
+    result = run_cli("--", "validate", cwd=tmp_path)
+    assert (result.code, "Traceback" in result.err) in {(2, False), (0, False)}
+    assert "internal error" not in result.err
+
+
 def test_duplicate_identity_and_pinned_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pinned = edit("report_name: Daily revenue", "id: rep-1\nreport_name: Daily revenue")
     write(

@@ -200,6 +200,8 @@ def main(
     try:
         arguments = sys.argv[1:] if argv is None else argv
         args = build_parser(arguments).parse_args(arguments)
+        if "handler" not in args:  # the command came later than argv[0] (after "--", say): parse it fully
+            args = build_parser().parse_args(arguments)
     except SystemExit as exc:
         return int(exc.code or 0)
     color = not args.no_color and "NO_COLOR" not in environ and out.isatty()

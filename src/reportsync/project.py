@@ -54,7 +54,7 @@ def _override(project: Project, args: argparse.Namespace, several: bool = False)
             raise ConfigError(
                 "--reports names one folder but the config has several projects: add --project NAME"
             )
-        changes["reports"] = args.reports
+        changes["reports"] = os.path.normpath(args.reports)
     if getattr(args, "prune", None) is not None:
         changes["prune"] = bool(args.prune)
     if getattr(args, "parallelism", None) is not None:

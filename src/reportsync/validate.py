@@ -184,7 +184,7 @@ def display_path(path: str) -> str:
 
 def collect(folder: str | os.PathLike[str]) -> tuple[list[ReportSpec], list[Problem], int]:
     """Load and check every report file: (specs, all problems, files read)."""
-    folder = os.fspath(folder)
+    folder = os.path.normpath(folder)  # "reports/" and "./reports" name files as "reports" does
     if not os.path.isdir(folder):
         message = "reports folder not found" if not os.path.exists(folder) else "not a folder"
         return [], [Problem(display_path(folder), 0, 0, message)], 0
@@ -194,7 +194,7 @@ def collect(folder: str | os.PathLike[str]) -> tuple[list[ReportSpec], list[Prob
     prefix, shown = len(folder), display_path(folder)  # one relpath for the folder, not per file
     for path in files:
         try:
-            documents = load_file(path, shown + path[prefix:])
+            documents = load_file(path, os.path.join(shown, path[prefix:].lstrip(os.sep)))
         except LoadError as exc:
             problems.append(exc.problem)
             continue
