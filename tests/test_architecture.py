@@ -75,6 +75,7 @@ HEAVY_FOR_VALIDATE = {
     "typing",
     "pathlib",
     "json",
+    "argparse",
 }
 LISTING = (
     "import sys; from reportsync.cli import main; rc = main({argv!r}); print(' '.join(sorted(sys.modules)))"

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from conftest import report
 
-from reportsync.cli import build_parser, main
+from reportsync.arguments import build_parser
+from reportsync.cli import main
 from reportsync.constants import EMULATOR_DEMO_KEY, RESTART_HEADER
 from reportsync.emulator.cli import CallFault, ListingFault
 

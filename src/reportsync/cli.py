@@ -2,190 +2,90 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from types import SimpleNamespace
 
-from reportsync import __version__
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, ReportsyncError
 
 TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
 if TYPE_CHECKING:
-    from typing import Any, TextIO
+    from argparse import Namespace
+    from typing import TextIO
 
-Handler = Callable[[argparse.Namespace, Console], int]
+Handler = Callable[["Namespace", Console], int]
 
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--debug", action="store_true", help="show HTTP calls and tracebacks")
-    parser.add_argument("--no-color", action="store_true", help="never colour the output")
-
-
-def _remote_flags(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
-    parser.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports)")
-    parser.add_argument(
-        "--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)"
-    )
-    parser.add_argument(
-        "--project",
-        metavar="NAME",
-        action="append",
-        help="only this project of the config (repeatable)",
-    )
-    parser.add_argument("--format", choices=formats, default="text", help="output format")
-    parser.add_argument(
-        "--prune",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="delete remote reports no file manages (--no-prune overrides the config)",
-    )
-    parser.add_argument("--force", action="store_true", help="go past the safety threshold")
-    parser.add_argument(
-        "--target",
-        metavar="NAME_OR_GLOB",
-        action="append",
-        help="only reports whose name matches (repeatable)",
-    )
-    parser.add_argument(
-        "--emulator", action="store_true", help="run against a built-in emulator (no key needed)"
-    )
-    parser.add_argument("--no-summary", action="store_true", help="do not write to $GITHUB_STEP_SUMMARY")
-    parser.add_argument("--max-change-percent", type=float, metavar="P", help="safety threshold (default 30)")
-    parser.add_argument(
-        "--min-existing",
-        type=int,
-        metavar="N",
-        help="threshold applies from N remote reports (default 10)",
-    )
-
-
-def _terminal_width() -> int:
-    """What shutil.get_terminal_size() answers, without importing shutil (and zlib, bz2, lzma)."""
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 80
-    return max(columns - 2, 20)
-
-
-class _Formatter(argparse.HelpFormatter):
-    # argparse builds a formatter for every add_argument; the default one imports shutil each start.
-    def __init__(self, prog: str) -> None:
-        super().__init__(prog, width=_terminal_width())
-
-
-class _Parser(argparse.ArgumentParser):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _Formatter)
-        super().__init__(*args, **kwargs)
-
-
-def _add_plan(p: argparse.ArgumentParser) -> None:
-    _remote_flags(p, ("text", "json", "markdown"))
-    p.add_argument("--out", metavar="FILE", help="also save the plan for `apply FILE`")
-    p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
-    p.set_defaults(handler="reportsync.commands.remote:run_plan")
-
-
-def _add_apply(p: argparse.ArgumentParser) -> None:
-    p.add_argument("plan_file", nargs="?", metavar="PLAN_FILE", help="apply exactly this saved plan")
-    _remote_flags(p, ("text", "json"))
-    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
-    p.add_argument("--parallelism", type=int, metavar="N", help="concurrent changes (default 4)")
-    p.set_defaults(handler="reportsync.commands.remote:run_apply")
-
-
-def _add_emulator(p: argparse.ArgumentParser) -> None:
-    from reportsync import emulator
-
-    emulator.add_arguments(p)
-    p.set_defaults(handler="reportsync.commands.serve:run_emulator")
-
-
-def _add_validate(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports, or the config's)")
-    p.add_argument("--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)")
-    p.add_argument("--project", metavar="NAME", action="append", help="only this project of the config")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.set_defaults(handler="reportsync.commands.files:run_validate")
-
-
-def _add_schema(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "name",
-        nargs="?",
-        choices=("report", "config"),
-        default="report",
-        help="which schema: report files (default) or reportsync.yaml",
-    )
-    p.set_defaults(handler="reportsync.commands.files:run_schema")
-
-
-def _add_import(p: argparse.ArgumentParser) -> None:
-    _remote_flags(p, ("text", "json"))
-    p.add_argument("--dry-run", action="store_true", help="list what would be written")
-    p.add_argument("--environment", choices=("sandbox", "production"))
-    p.add_argument("--name", metavar="GLOB", help="only reports whose name matches")
-    p.set_defaults(handler="reportsync.commands.adopt:run_import")
-
-
-def _add_destinations(p: argparse.ArgumentParser) -> None:
-    _remote_flags(p, ("text", "json"))
-    p.set_defaults(handler="reportsync.commands.adopt:run_destinations")
-
-
-def _add_send_test(p: argparse.ArgumentParser) -> None:
-    p.add_argument("name", metavar="NAME", help="report name")
-    p.add_argument("--environment", choices=("sandbox", "production"))
-    _remote_flags(p, ("text", "json"))
-    p.set_defaults(handler="reportsync.commands.adopt:run_send_test")
-
-
-COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
-    "validate": ("check report files offline", _add_validate),
-    "schema": ("print the JSON Schema of report files", _add_schema),
-    "plan": ("show what apply would change", _add_plan),
-    "apply": ("make the remote reports match the files", _add_apply),
-    "emulator": ("run the local Qonversion API emulator", _add_emulator),
-    "import": ("write files for remote reports no file manages yet", _add_import),
-    "destinations": ("list the destinations reports can deliver to", _add_destinations),
-    "send-test": ("trigger a test delivery of a managed report", _add_send_test),
+# `validate` runs in pre-commit hooks and on every pull request, and argparse (with gettext and locale) is
+# ~5 ms of its ~50 ms start. Its plain spellings are read here; anything else (help, abbreviations, a
+# mistake) goes to argparse, which parses it the same way (tests/test_cli_quick.py proves it) or explains.
+_VALIDATE_DEFAULTS = {
+    "command": "validate",
+    "reports": None,
+    "config": None,
+    "project": None,
+    "format": "text",
+    "debug": False,
+    "no_color": False,
+    "handler": "reportsync.commands.files:run_validate",
 }
+_VALIDATE_VALUES = {
+    "--reports": "reports",
+    "--config": "config",
+    "--project": "project",
+    "--format": "format",
+}
+_VALIDATE_FLAGS = {"--debug": "debug", "--no-color": "no_color"}
 
 
-def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The parser of every command, or given argv, of only the one it names."""
-    parser = _Parser(
-        prog="reportsync",
-        description="Keep Qonversion scheduled reports in git and make the live project match.",
-    )
-    parser.add_argument("--version", action="version", version=f"reportsync {__version__}")
-    # An explicit prog keeps argparse from building a help formatter (and importing shutil) up front.
-    sub = parser.add_subparsers(
-        dest="command", metavar="COMMAND", required=True, prog="reportsync", parser_class=_Parser
-    )
-    # Each sub-parser costs start-up time; when argv starts with a command, that is the only one needed.
-    # Otherwise (--help, --version, a typo) every command is listed, without its arguments.
-    command = argv[0] if argv and argv[0] in COMMANDS else None
-    for name, (help_text, add_arguments) in COMMANDS.items():
-        if command is None or command == name:
-            p = sub.add_parser(name, help=help_text)
-            if argv is None or command == name:
-                add_arguments(p)
-                _common(p)
-    return parser
+def parse_arguments(argv: Sequence[str]) -> Namespace:
+    """The parsed command line; SystemExit after argparse has printed help, the version or an error."""
+    quick = quick_validate_arguments(argv)
+    if quick is not None:
+        return quick
+    from reportsync.arguments import build_parser
+
+    args = build_parser(argv).parse_args(argv)
+    if "handler" not in args:  # the command came later than argv[0] (after "--", say): parse it fully
+        args = build_parser().parse_args(argv)
+    return args
+
+
+def quick_validate_arguments(argv: Sequence[str]) -> Namespace | None:
+    """`validate` with its long options spelled out, parsed without argparse; None for anything else."""
+    if not argv or argv[0] != "validate":
+        return None
+    values: dict[str, object] = dict(_VALIDATE_DEFAULTS)
+    projects: list[str] = []
+    rest = iter(argv[1:])
+    for arg in rest:
+        option, equals, value = arg.partition("=")
+        if option in _VALIDATE_FLAGS and not equals:
+            values[_VALIDATE_FLAGS[option]] = True
+            continue
+        if option not in _VALIDATE_VALUES:
+            return None
+        if not equals:
+            following = next(rest, None)
+            if following is None or following.startswith("-"):  # argparse has its own rules for these
+                return None
+            value = following
+        if option == "--format" and value not in ("text", "json"):
+            return None
+        if option == "--project":  # repeatable: argparse's action="append"
+            projects.append(value)
+            values["project"] = projects
+        else:
+            values[_VALIDATE_VALUES[option]] = value
+    # Handlers only read attributes, so a SimpleNamespace serves as argparse's Namespace.
+    return SimpleNamespace(**values)  # type: ignore[return-value]
 
 
 def _resolve(spec: str) -> Handler:
-    import importlib
-
     module_name, _, attr = spec.partition(":")
-    handler: Handler = getattr(importlib.import_module(module_name), attr)
+    # __import__ with a fromlist returns the submodule itself; importlib would import warnings (~1 ms).
+    handler: Handler = getattr(__import__(module_name, fromlist=[attr]), attr)
     return handler
 
 
@@ -198,10 +98,7 @@ def main(
     environ = dict(os.environ if env is None else env)
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
-        arguments = sys.argv[1:] if argv is None else argv
-        args = build_parser(arguments).parse_args(arguments)
-        if "handler" not in args:  # the command came later than argv[0] (after "--", say): parse it fully
-            args = build_parser().parse_args(arguments)
+        args = parse_arguments(sys.argv[1:] if argv is None else argv)
     except SystemExit as exc:
         return int(exc.code or 0)
     color = not args.no_color and "NO_COLOR" not in environ and out.isatty()
@@ -209,7 +106,7 @@ def main(
     return run(args, console)
 
 
-def run(args: argparse.Namespace, console: Console) -> int:
+def run(args: Namespace, console: Console) -> int:
     try:
         return int(_resolve(args.handler)(args, console))
     except ReportsyncError as exc:

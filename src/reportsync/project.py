@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Mapping
 
 from reportsync.constants import KEY_ENV
 from reportsync.errors import ConfigError
 from reportsync.records import record, replace
+
+TYPE_CHECKING = False  # argparse stays off validate's start-up (see cli.py); mypy reads this as True
+if TYPE_CHECKING:
+    from argparse import Namespace
 
 CONFIG_FILE = "reportsync.yaml"
 
@@ -25,7 +28,7 @@ class Project:
     ignore: tuple[str, ...] = ()
 
 
-def resolve_projects(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Project, ...]:
+def resolve_projects(args: Namespace, env: Mapping[str, str]) -> tuple[Project, ...]:
     """Projects from the config file (if any), each with the command-line flags laid over it."""
     config = getattr(args, "config", None)
     path = config or CONFIG_FILE
@@ -47,7 +50,7 @@ def resolve_projects(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[
     return tuple(_override(p, args, len(projects) > 1) for p in projects)
 
 
-def _override(project: Project, args: argparse.Namespace, several: bool = False) -> Project:
+def _override(project: Project, args: Namespace, several: bool = False) -> Project:
     changes: dict[str, object] = {}
     if getattr(args, "reports", None):
         if several:

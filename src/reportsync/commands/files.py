@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
-
 from reportsync.console import Console
 from reportsync.errors import ExitStatus
 
+TYPE_CHECKING = False  # argparse stays off validate's start-up (see cli.py); mypy reads this as True
+if TYPE_CHECKING:
+    from argparse import Namespace
 
-def run_validate(args: argparse.Namespace, console: Console) -> int:
+
+def run_validate(args: Namespace, console: Console) -> int:
     """Every project's files, each project checked on its own (identities are per project)."""
     from reportsync.project import resolve_projects
     from reportsync.validate import collect
@@ -46,7 +48,7 @@ def _validate_json(reports: int, files: int, problems: list) -> dict:  # type: i
     }
 
 
-def run_schema(args: argparse.Namespace, console: Console) -> int:
+def run_schema(args: Namespace, console: Console) -> int:
     from reportsync.schema import REPORT_SCHEMA, schema_text
 
     name = REPORT_SCHEMA if args.name == "report" else "reportsync-config.schema.json"

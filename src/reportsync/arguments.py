@@ -1,0 +1,174 @@
+"""Every command's arguments, as argparse parsers; `reportsync.cli` runs what they parse."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from reportsync import __version__
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--debug", action="store_true", help="show HTTP calls and tracebacks")
+    parser.add_argument("--no-color", action="store_true", help="never colour the output")
+
+
+def _remote_flags(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    parser.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports)")
+    parser.add_argument(
+        "--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)"
+    )
+    parser.add_argument(
+        "--project",
+        metavar="NAME",
+        action="append",
+        help="only this project of the config (repeatable)",
+    )
+    parser.add_argument("--format", choices=formats, default="text", help="output format")
+    parser.add_argument(
+        "--prune",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="delete remote reports no file manages (--no-prune overrides the config)",
+    )
+    parser.add_argument("--force", action="store_true", help="go past the safety threshold")
+    parser.add_argument(
+        "--target",
+        metavar="NAME_OR_GLOB",
+        action="append",
+        help="only reports whose name matches (repeatable)",
+    )
+    parser.add_argument(
+        "--emulator", action="store_true", help="run against a built-in emulator (no key needed)"
+    )
+    parser.add_argument("--no-summary", action="store_true", help="do not write to $GITHUB_STEP_SUMMARY")
+    parser.add_argument("--max-change-percent", type=float, metavar="P", help="safety threshold (default 30)")
+    parser.add_argument(
+        "--min-existing",
+        type=int,
+        metavar="N",
+        help="threshold applies from N remote reports (default 10)",
+    )
+
+
+def _terminal_width() -> int:
+    """What shutil.get_terminal_size() answers, without importing shutil (and zlib, bz2, lzma)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return max(columns - 2, 20)
+
+
+class _Formatter(argparse.HelpFormatter):
+    # argparse builds a formatter for every add_argument; the default one imports shutil each start.
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_terminal_width())
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
+def _add_plan(p: argparse.ArgumentParser) -> None:
+    _remote_flags(p, ("text", "json", "markdown"))
+    p.add_argument("--out", metavar="FILE", help="also save the plan for `apply FILE`")
+    p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
+    p.set_defaults(handler="reportsync.commands.remote:run_plan")
+
+
+def _add_apply(p: argparse.ArgumentParser) -> None:
+    p.add_argument("plan_file", nargs="?", metavar="PLAN_FILE", help="apply exactly this saved plan")
+    _remote_flags(p, ("text", "json"))
+    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--parallelism", type=int, metavar="N", help="concurrent changes (default 4)")
+    p.set_defaults(handler="reportsync.commands.remote:run_apply")
+
+
+def _add_emulator(p: argparse.ArgumentParser) -> None:
+    from reportsync import emulator
+
+    emulator.add_arguments(p)
+    p.set_defaults(handler="reportsync.commands.serve:run_emulator")
+
+
+def _add_validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports, or the config's)")
+    p.add_argument("--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)")
+    p.add_argument("--project", metavar="NAME", action="append", help="only this project of the config")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler="reportsync.commands.files:run_validate")
+
+
+def _add_schema(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "name",
+        nargs="?",
+        choices=("report", "config"),
+        default="report",
+        help="which schema: report files (default) or reportsync.yaml",
+    )
+    p.set_defaults(handler="reportsync.commands.files:run_schema")
+
+
+def _add_import(p: argparse.ArgumentParser) -> None:
+    _remote_flags(p, ("text", "json"))
+    p.add_argument("--dry-run", action="store_true", help="list what would be written")
+    p.add_argument("--environment", choices=("sandbox", "production"))
+    p.add_argument("--name", metavar="GLOB", help="only reports whose name matches")
+    p.set_defaults(handler="reportsync.commands.adopt:run_import")
+
+
+def _add_destinations(p: argparse.ArgumentParser) -> None:
+    _remote_flags(p, ("text", "json"))
+    p.set_defaults(handler="reportsync.commands.adopt:run_destinations")
+
+
+def _add_send_test(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", metavar="NAME", help="report name")
+    p.add_argument("--environment", choices=("sandbox", "production"))
+    _remote_flags(p, ("text", "json"))
+    p.set_defaults(handler="reportsync.commands.adopt:run_send_test")
+
+
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "validate": ("check report files offline", _add_validate),
+    "schema": ("print the JSON Schema of report files", _add_schema),
+    "plan": ("show what apply would change", _add_plan),
+    "apply": ("make the remote reports match the files", _add_apply),
+    "emulator": ("run the local Qonversion API emulator", _add_emulator),
+    "import": ("write files for remote reports no file manages yet", _add_import),
+    "destinations": ("list the destinations reports can deliver to", _add_destinations),
+    "send-test": ("trigger a test delivery of a managed report", _add_send_test),
+}
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or given argv, of only the one it names."""
+    parser = _Parser(
+        prog="reportsync",
+        description="Keep Qonversion scheduled reports in git and make the live project match.",
+    )
+    parser.add_argument("--version", action="version", version=f"reportsync {__version__}")
+    # An explicit prog keeps argparse from building a help formatter (and importing shutil) up front.
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, prog="reportsync", parser_class=_Parser
+    )
+    # Each sub-parser costs start-up time; when argv starts with a command, that is the only one needed.
+    # Otherwise (--help, --version, a typo) every command is listed, without its arguments.
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    for name, (help_text, add_arguments) in COMMANDS.items():
+        if command is None or command == name:
+            p = sub.add_parser(name, help=help_text)
+            if argv is None or command == name:
+                add_arguments(p)
+                _common(p)
+    return parser
