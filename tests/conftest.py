@@ -16,6 +16,17 @@ from reportsync.emulator import Emulator
 
 KEY = "test_sk_fixture_key_0123456789"
 
+# The smallest valid report file, as a person writes it (send_at quoted, destinations in block style).
+REPORT_YAML = """report_name: Daily revenue
+send_at: "09:00"
+included_range_days: 1
+status: active
+environment: production
+destinations:
+  - type: target_integration
+    id: int-wh-01
+"""
+
 
 @dataclass
 class CliResult:

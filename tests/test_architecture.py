@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import report, write_reports
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "reportsync"
 OWNERS = {
@@ -90,12 +91,7 @@ def modules_after(argv: list[str], cwd: Path) -> set[str]:
 
 
 def test_validate_of_valid_files_stays_off_the_heavy_imports(tmp_path: Path) -> None:
-    (tmp_path / "reports").mkdir()
-    (tmp_path / "reports" / "daily.yaml").write_text(
-        'report_name: Daily\nsend_at: "09:00"\nincluded_range_days: 1\nstatus: active\n'
-        "environment: production\ndestinations:\n  - type: target_integration\n    id: int-wh-01\n",
-        encoding="utf-8",
-    )
+    write_reports(tmp_path / "reports", [report()])
     loaded = modules_after(["validate"], tmp_path)
     assert "reportsync.validate" in loaded  # the run happened
     assert not loaded & HEAVY_FOR_VALIDATE

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_cli
+from conftest import REPORT_YAML, run_cli
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 EXPECTED: dict[str, dict[str, Any]] = {
@@ -22,15 +22,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
 }
 MEMORY_LIMIT = 512 * 1024 * 1024
 
-VALID = """report_name: Daily revenue
-send_at: "09:00"
-included_range_days: 1
-status: active
-environment: production
-destinations:
-  - type: target_integration
-    id: int-wh-01
-"""
+VALID = REPORT_YAML
 
 
 def place(case: str, reports: Path) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import REPORT_YAML
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,15 +19,9 @@ from reportsync.validate import check_document, collect
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-VALID = """report_name: Daily revenue
-send_at: "09:00"
-included_range_days: 1
-status: active
-environment: production
-destinations:
-  - type: target_integration
-    id: int-wh-01
-    label: "Webhooks: Release alerts"
+VALID = (
+    REPORT_YAML
+    + """    label: "Webhooks: Release alerts"
 ---
 id: rep-1
 report_name: Release health
@@ -36,6 +31,7 @@ status: draft
 environment: sandbox
 destinations: [{type: target_integration, id: int-slack-02}]
 """
+)
 YAML_PIECES = [
     *VALID.splitlines(keepends=True),
     *"\n\t :-?[]{},&*!|>'\"#%@`\x00\x85\ufeff\u2028",

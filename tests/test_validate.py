@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_cli
+from conftest import REPORT_YAML, run_cli
 from jsonschema import Draft202012Validator
 
 from reportsync import constants
@@ -19,17 +19,10 @@ from reportsync.validate import check_document, collect, load_desired
 
 ROOT = Path(__file__).resolve().parents[1]
 
-DAILY = """# yaml-language-server: $schema=../schema/scheduled-report.schema.json
-# Yesterday's revenue, every morning.
-report_name: Daily revenue
-send_at: "09:00"
-included_range_days: 1
-status: active
-environment: production
-destinations:
-  - type: target_integration
-    id: int-wh-01
-"""
+DAILY = (
+    "# yaml-language-server: $schema=../schema/scheduled-report.schema.json\n"
+    "# Yesterday's revenue, every morning.\n" + REPORT_YAML
+)
 DEST = "destinations:\n  - type: target_integration\n    id: int-wh-01\n"
 
 
