@@ -141,31 +141,18 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
 
 
-def plan_table(res: Results) -> list[str]:
+def versus_table(res: Results, command: str) -> list[str]:
+    """One command (plan or validate) beside its floor, a row per N."""
     rows = [
-        "| N | plan wall | floor wall | **ratio** | plan CPU | floor CPU | CPU ratio | plan peak RSS "
-        "| floor RSS |",
+        f"| N | {command} wall | floor wall | **ratio** | {command} CPU | floor CPU | CPU ratio "
+        f"| {command} peak RSS | floor RSS |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n, m in sorted(res.plan.items()):
-        p, f = m["plan"], m["floor_plan"]
+        c, f = m[command], m[f"floor_{command}"]
         rows.append(
-            f"| {n:,} | {ms(p.wall)} | {ms(f.wall)} | **{p.wall / f.wall:.2f}x** | {ms(p.cpu)} | "
-            f"{ms(f.cpu)} | {p.cpu / f.cpu:.2f}x | {p.rss:.0f} MB | {f.rss:.0f} MB |"
-        )
-    return rows
-
-
-def validate_table(res: Results) -> list[str]:
-    rows = [
-        "| N | validate wall | floor wall | **ratio** | validate CPU | floor CPU | CPU ratio | peak RSS |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for n, m in sorted(res.plan.items()):
-        v, f = m["validate"], m["floor_validate"]
-        rows.append(
-            f"| {n:,} | {ms(v.wall)} | {ms(f.wall)} | **{v.wall / f.wall:.2f}x** | {ms(v.cpu)} | "
-            f"{ms(f.cpu)} | {v.cpu / f.cpu:.2f}x | {v.rss:.0f} MB |"
+            f"| {n:,} | {ms(c.wall)} | {ms(f.wall)} | **{c.wall / f.wall:.2f}x** | {ms(c.cpu)} | "
+            f"{ms(f.cpu)} | {c.cpu / f.cpu:.2f}x | {c.rss:.0f} MB | {f.rss:.0f} MB |"
         )
     return rows
 
@@ -268,11 +255,11 @@ def write_results(res: Results, path: Path, analysis: str = "") -> None:
         "## plan vs its floor (floor_plan.py: python + yaml/requests/json + C-loader parse + one-session "
         "paging + dict compare)",
         "",
-        *plan_table(res),
+        *versus_table(res, "plan"),
         "",
         "## validate vs its floor (floor_validate.py: python + yaml + C-loader parse)",
         "",
-        *validate_table(res),
+        *versus_table(res, "validate"),
         "",
         "## Requests (counted by the emulator)",
         "",
