@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from reportsync import report_check
-from reportsync.fastcheck import compile_check, module_source
+from reportsync.fastcheck import is_valid_report
 from reportsync.schema import load_schema
 
 SCHEMA = load_schema()
 FULL = Draft202012Validator(SCHEMA)
-CHECK = report_check.check  # the one validate uses: generated from the schema, shipped in the package
+CHECK = is_valid_report
 
 VALID: dict[str, Any] = {
     "report_name": "Daily",
@@ -61,29 +59,11 @@ fields = st.sampled_from([*VALID, "id", "sendAt", "label"])
 
 
 def agree(doc: Any) -> None:
-    assert CHECK is not None
     assert CHECK(doc) == FULL.is_valid(doc), doc
 
 
-def test_the_report_schema_compiles_to_a_fast_check() -> None:
-    assert CHECK is not None
+def test_a_valid_report_passes_both() -> None:
     assert CHECK(VALID) and FULL.is_valid(VALID)
-
-
-def test_the_shipped_check_is_generated_from_the_current_schema() -> None:
-    shipped = Path(report_check.__file__).read_text(encoding="utf-8")
-    assert shipped == module_source(SCHEMA), (
-        "schema changed: run python -m reportsync.fastcheck > src/reportsync/report_check.py"
-    )
-
-
-def test_a_check_compiled_at_run_time_answers_as_the_shipped_one() -> None:
-    compiled = compile_check(SCHEMA)
-    assert compiled is not None and compiled(VALID) and not compiled({**VALID, "status": "paused"})
-
-
-def test_unknown_keywords_disable_the_fast_path() -> None:
-    assert compile_check({"type": "object", "oneOf": [{}]}) is None
 
 
 @settings(max_examples=400, deadline=None)

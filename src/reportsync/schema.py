@@ -24,7 +24,7 @@ def schema_text(name: str = REPORT_SCHEMA) -> str:
 
 @cache
 def load_schema(name: str = REPORT_SCHEMA) -> dict[str, Any]:
-    import json  # validate's fast path never reads the schema (reportsync/report_check.py is built from it)
+    import json  # only an invalid file (or the config) reads a schema; valid reports never do
 
     data: dict[str, Any] = json.loads(schema_text(name))
     return data
