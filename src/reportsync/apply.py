@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from reportsync.errors import ApiError
 from reportsync.models import Payload, RemoteReport, normalize
 from reportsync.plan import Change, Plan, fingerprint
-from reportsync.records import record
 
 Status = Literal["applied", "failed", "skipped"]
 
@@ -22,7 +22,7 @@ class ReportsApi(Protocol):
     def delete_report(self, report_id: str) -> None: ...
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ChangeResult:
     change: Change
     status: Status
@@ -30,7 +30,7 @@ class ChangeResult:
     message: str = ""
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ApplyResult:
     results: tuple[ChangeResult, ...]
 

@@ -89,7 +89,7 @@ def projects_of(data: dict[str, Any], base: Path) -> tuple[Project, ...]:
     """Projects from validated config data; `reports` paths are relative to the config's folder."""
     if "projects" in data:
         return tuple(project_of(name, settings or {}, base) for name, settings in data["projects"].items())
-    return (project_of(Project.name, data, base),)
+    return (project_of(Project().name, data, base),)
 
 
 def project_of(name: str, settings: dict[str, Any], base: Path) -> Project:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from reportsync.errors import Problem
-from reportsync.records import field, record
 
 TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def annotation(problem: Problem, level: str = "error") -> str:
     return f"::{level} {','.join(props)}::{_escape_data(problem.message)}"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Console:
     """The I/O of one run, passed in so that tests drive the CLI in process."""
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
-
-from reportsync.records import record
 
 
 class ExitStatus(IntEnum):
@@ -35,7 +34,7 @@ class ReportsyncError(Exception):
         return self.message
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One user mistake at a place in a file (line/col are 1-based; 0 when unknown)."""
 

@@ -6,19 +6,19 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from reportsync.constants import WRITABLE_FIELDS
 from reportsync.loader import REPORT_SUFFIXES, dump_report
 from reportsync.models import Identity, RemoteReport
-from reportsync.records import record
 
 SLUG_MAX = 60
 SCHEMA_FILE = "scheduled-report.schema.json"
 HEADER = "# Imported from Qonversion by `reportsync import`; `id:` pins this file to the remote report.\n"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ImportFile:
     """One file import would write: its name in the reports folder and its text."""
 
@@ -27,7 +27,7 @@ class ImportFile:
     text: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Skipped:
     """A remote report import leaves alone, and why."""
 

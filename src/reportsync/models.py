@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from reportsync.constants import WRITABLE_FIELDS
-from reportsync.records import field, record
 
 TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ Identity = tuple[str, str]  # (environment, report_name)
 Position = tuple[int, int]  # 1-based (line, col)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Document:
     """One YAML document of a report file, with the position of every key and value."""
 
@@ -44,7 +44,7 @@ class Document:
         return best
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ReportSpec:
     """A desired report: the canonical API payload plus where it came from."""
 
@@ -66,7 +66,7 @@ class ReportSpec:
         return f"{self.file}:{self.line}"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class RemoteReport:
     """A report as the API returned it (the full object, server fields included)."""
 
@@ -78,7 +78,7 @@ class RemoteReport:
         return identity_of(self.payload)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Destination:
     type: str
     id: str

@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Literal
 
@@ -20,19 +21,18 @@ from reportsync.models import (
     api_body,
     normalize,
 )
-from reportsync.records import field, record
 
 Action = Literal["create", "update", "delete"]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class FieldChange:
     name: str
     old: Any
     new: Any
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Change:
     """One planned write. `fingerprint` is of the remote object it was computed from (None: absent)."""
 
@@ -53,7 +53,7 @@ class Change:
         return (self.environment, self.report_name)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Unmanaged:
     remote_id: str
     environment: str
@@ -61,7 +61,7 @@ class Unmanaged:
     ignored: bool = False  # matched an ignore glob: never pruned
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PlanOptions:
     prune: bool = False
     targets: tuple[str, ...] = ()
@@ -73,7 +73,7 @@ class PlanOptions:
 DEFAULT_OPTIONS = PlanOptions()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Plan:
     changes: tuple[Change, ...]
     unchanged: int

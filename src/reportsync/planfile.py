@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from reportsync.errors import ReportsyncError
 from reportsync.models import normalize
 from reportsync.plan import Change, FieldChange, Plan, PlanOptions, Unmanaged
-from reportsync.records import as_dict
 from reportsync.render import plan_json
 
 PLAN_KIND = "reportsync-plan"
@@ -24,7 +24,7 @@ def save_plan(plan: Plan, path: Path, api_url: str, project: str = "default") ->
         "api_url": api_url,
         "project": project,
         "remote_count": plan.remote_count,
-        "options": as_dict(plan.options),
+        "options": asdict(plan.options),
     }
     for change_data, change in zip(data["changes"], plan.changes, strict=True):
         change_data |= {"fingerprint": change.fingerprint, "body": change.body}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from reportsync.constants import KEY_ENV
 from reportsync.errors import ConfigError
-from reportsync.records import record, replace
 
 TYPE_CHECKING = False  # argparse stays off validate's start-up (see cli.py); mypy reads this as True
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 CONFIG_FILE = "reportsync.yaml"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Project:
     name: str = "default"
     reports: str = "reports"  # a path; str keeps pathlib off validate's start-up

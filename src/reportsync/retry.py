@@ -7,17 +7,16 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
-
-from reportsync.records import record
 
 MAX_SINGLE_WAIT = 60.0
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _SECONDS = re.compile(r"^\d+(\.\d+)?$")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Policy:
     """What one kind of call may retry.
 
@@ -38,7 +37,7 @@ CREATE = Policy(frozenset({429}), unsent_only=True, ambiguous=True)
 SEND_TEST = Policy(frozenset(), unsent_only=True)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Failure:
     """No HTTP answer: a plain reason, whether the request may have reached the server,
     and whether trying again could help."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from reportsync.console import Console
 from reportsync.project import Project
-from reportsync.records import record
 
 # What the in-process demo emulator holds before a `--emulator` run, so that a newcomer's first plan of
 # the example reports shows a create, an update and an unmanaged report rather than only creates.
@@ -32,7 +32,7 @@ DEMO_REMOTE: tuple[dict[str, Any], ...] = (
 )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Remote:
     client: Any  # reportsync.client.Client; typed loosely so this module need not import requests
     api_url: str

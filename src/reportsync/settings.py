@@ -5,14 +5,14 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import SplitResult, urlsplit
 
 from reportsync.constants import DEFAULT_API_URL, KEY_ENV, KEY_PREFIXES, URL_ENV
 from reportsync.errors import ConfigError
-from reportsync.records import field, record
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Where the API lives and the key to call it with; the key never shows in repr or str."""
 

@@ -6,6 +6,7 @@ import argparse
 import difflib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,12 @@ from reportsync.importer import SCHEMA_FILE, ImportFile, Skipped, plan_import
 from reportsync.models import Destination, RemoteReport, ReportSpec
 from reportsync.plan import PlanOptions, Unmanaged, build_plan, match_reports, matches
 from reportsync.project import Project, resolve_projects
-from reportsync.records import record
 from reportsync.session import Remote, open_remote
 
 # ---------------------------------------------------------------------------------------- import
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ImportOutcome:
     project: Project
     files: tuple[ImportFile, ...]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from reportsync import render
@@ -13,11 +14,10 @@ from reportsync.console import Console
 from reportsync.errors import ExitStatus, Problem, SafetyError
 from reportsync.plan import Plan, PlanOptions, build_plan, matches, threshold_breach
 from reportsync.project import Project, resolve_projects
-from reportsync.records import record
 from reportsync.session import Remote, open_remote
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ProjectPlan:
     project: Project
     plan: Plan
