@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import KEY, report, write_reports
+from helpers import KEY, report, write_reports
 
 from reportsync.constants import DEFAULT_DESTINATIONS
 from reportsync.emulator import Emulator

@@ -5,18 +5,19 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from conftest import KEY, report
+from helpers import KEY, report
 
 from reportsync.apply import apply_plan
 from reportsync.client import Client
 from reportsync.emulator import Emulator
-from reportsync.models import RemoteReport, ReportSpec
+from reportsync.models import DesiredReport, RemoteReport
 from reportsync.plan import build_plan
+from reportsync.retry import Limits
 from reportsync.settings import Settings
 
 
 def plan_for(client: Client, names: list[str]):  # type: ignore[no-untyped-def]
-    desired = [ReportSpec(report(n), f"reports/{n}.yaml", 1) for n in names]
+    desired = [DesiredReport(report(n), f"reports/{n}.yaml", 1) for n in names]
     return build_plan(desired, client.list_reports(), client.list_destinations())
 
 
@@ -59,7 +60,7 @@ def test_second_post_after_a_5xx_reuses_the_idempotency_key(emulator: Emulator) 
 
 
 def test_failed_re_read_keeps_the_unknown_outcome(emulator: Emulator) -> None:
-    client = Client(Settings(emulator.url, KEY), max_attempts=1)
+    client = Client(Settings(emulator.url, KEY), limits=Limits(max_attempts=1))
     plan = plan_for(client, ["Dropped"])
     emulator.faults.ambiguous_creates(1)
     emulator.faults.fail("GET", "/scheduled-reports", 500, count=1)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPORT_YAML, run_cli
+from helpers import REPORT_YAML, run_cli
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 EXPECTED: dict[str, dict[str, Any]] = {

@@ -22,6 +22,7 @@ from reportsync.client import Client
 from reportsync.emulator import Emulator
 from reportsync.errors import ApiError, TransportError
 from reportsync.models import Destination
+from reportsync.retry import Limits
 from reportsync.settings import Settings
 from reportsync.transport import classify
 
@@ -74,9 +75,10 @@ def rec() -> Iterator[Recorder]:
 def make(rec: Recorder) -> Iterator[Callable[..., Client]]:
     clients: list[Client] = []
 
-    def factory(url: str, key: str = KEY, **options: Any) -> Client:
-        options = {"backoff_base": 0.01, "timeout": (2.0, 5.0), **options}
-        client = Client(Settings(url, key), log=rec.log, sleep=rec.sleep, **options)
+    def factory(url: str, key: str = KEY, max_attempts: int = 8, **options: Any) -> Client:
+        options = {"timeout": (2.0, 5.0), **options}
+        limits = Limits(max_attempts=max_attempts, backoff_base=0.01)
+        client = Client(Settings(url, key), log=rec.log, sleep=rec.sleep, limits=limits, **options)
         clients.append(client)
         return client
 

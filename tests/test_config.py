@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import KEY, report, write_reports
+from helpers import KEY, report, write_reports
 
-from reportsync.config import load_config
+from reportsync.config import Project, load_config
 from reportsync.errors import ConfigError
-from reportsync.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = "reportsync-config.schema.json"

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from conftest import KEY, write_reports
+from helpers import KEY, write_reports
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reliability import apply, assert_converged, env_for, record

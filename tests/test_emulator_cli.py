@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import report
+from helpers import report
 
 from reportsync.arguments import build_parser
 from reportsync.cli import main
@@ -97,15 +97,15 @@ BAD = [
 def test_bad_value_is_a_usage_error(
     flags: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["emulator", *flags]) == 2
+    assert main(["emulator", *flags]) == 1
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
 
 
-def test_bad_value_from_a_real_process_is_exit_2_without_traceback() -> None:
+def test_bad_value_from_a_real_process_is_a_usage_error_without_traceback() -> None:
     argv = [sys.executable, "-m", "reportsync", "emulator", "--fail", "POST:/x:ok"]
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.returncode == 1 and proc.stdout == ""
     assert "argument --fail: the status must be an HTTP error status 400-599, not 'ok'" in proc.stderr
     assert "Traceback" not in proc.stderr
 
@@ -114,7 +114,7 @@ def test_listing_fault_that_cannot_fire_without_pages_is_refused() -> None:
     argv = [sys.executable, "-m", "reportsync", "emulator", "--port", "0"]
     argv += ["--no-pagination", "--restart-listing-after", "1"]
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 2 and "never fires with --no-pagination" in proc.stderr
+    assert proc.returncode == 1 and "never fires with --no-pagination" in proc.stderr
 
 
 # -- a real emulator process ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from email.utils import formatdate
 from pathlib import Path
 
 import pytest
-from conftest import KEY
+from helpers import KEY
 from reliability import (
     Scenario,
     apply,
@@ -27,6 +27,7 @@ from reportsync.client import Client
 from reportsync.emulator import Emulator
 from reportsync.emulator.faults import Faults
 from reportsync.plan import PlanOptions, build_plan
+from reportsync.retry import Limits
 from reportsync.settings import Settings
 from reportsync.validate import load_desired
 
@@ -83,7 +84,7 @@ def test_fault_survived(name: str, tmp_path: Path) -> None:
         # A listing fault needs a second page: 130 reports (PAGE_LIMIT is 100).
         case = scenario(emu, tmp_path / "reports", n=130 if name in LISTING else 40)
         arm(emu.faults)
-        result = apply(case.folder, env_for(emu), *flags)
+        result = apply(case.folder, env_for(emu), *flags, real_time="rate limit" in name)
         assert result.code == 0, result.out + result.err
         assert summary_line(result) == COMPLETE
         assert "Traceback" not in result.err
@@ -209,7 +210,7 @@ def test_read_timeout_survived(where: str, tmp_path: Path) -> None:
     """The CLI has no timeout flag (its client waits 30 s): this drives apply_plan, 0.5 s read timeout."""
     with Emulator(key=KEY, seed=11) as emu:
         case = scenario(emu, tmp_path / "reports")
-        with Client(Settings(emu.url, KEY), timeout=(1.0, 0.5), backoff_base=0.05) as client:
+        with Client(Settings(emu.url, KEY), timeout=(1.0, 0.5), limits=Limits(backoff_base=0.05)) as client:
             glob = REPORTS if where in ("GET", "POST") else ONE
             emu.faults.slow(where, glob, delay=1.0, count=2)  # processed first, then answered too late
             desired = load_desired(case.folder)
@@ -228,7 +229,7 @@ def test_sustained_rate_limit_with_retry_after_0_survived(tmp_path: Path) -> Non
     with Emulator(key=KEY, seed=11) as emu:
         case = scenario(emu, tmp_path / "reports")
         emu.faults.rate_limit(5, "0")
-        result = apply(case.folder, env_for(emu), "--parallelism", "8")
+        result = apply(case.folder, env_for(emu), "--parallelism", "8", real_time=True)
         emu.faults.clear()
         assert result.code in (0, 4) and max(identities(emu).values()) == 1  # truthful either way
         assert result.code == 0, summary_line(result)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import report, write_reports
+from helpers import report, write_reports
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -293,7 +293,7 @@ def test_ignore_globs_are_honoured_by_import_and_prune(
 
 
 def test_a_report_whose_file_plan_would_refuse_is_skipped(tmp_path: Path) -> None:
-    from reportsync.commands.adopt import checked
+    from reportsync.commands.import_ import checked
     from reportsync.models import Destination
 
     gone = remote("id01", "Gone")

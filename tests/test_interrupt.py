@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import KEY, report, write_reports
+from helpers import KEY, report, write_reports
 from reliability import apply, assert_converged, env_for, identities, plan, record, scenario
 
 from reportsync.emulator import Emulator

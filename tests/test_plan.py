@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import report
+from helpers import report
 
 from reportsync.errors import PlanError
-from reportsync.models import Destination, RemoteReport, ReportSpec, normalize
+from reportsync.models import DesiredReport, Destination, RemoteReport, normalize
 from reportsync.plan import PlanOptions, build_plan, fingerprint, threshold_breach
 
 DESTS = (
@@ -21,8 +21,8 @@ def payload(name: str = "Daily", **fields: Any) -> dict[str, Any]:
     return report(name, **fields)
 
 
-def spec(name: str = "Daily", pinned: str | None = None, file: str = "", **fields: Any) -> ReportSpec:
-    return ReportSpec(payload(name, **fields), file or f"reports/{name}.yaml", 1, pinned)
+def spec(name: str = "Daily", pinned: str | None = None, file: str = "", **fields: Any) -> DesiredReport:
+    return DesiredReport(payload(name, **fields), file or f"reports/{name}.yaml", 1, pinned)
 
 
 def remote(rid: str, name: str = "Daily", **fields: Any) -> RemoteReport:

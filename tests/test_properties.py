@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPORT_YAML
+from helpers import REPORT_YAML
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from conftest import KEY, report, run_cli, write_reports
+from helpers import KEY, report, run_cli, write_reports
 
 from reportsync.emulator import Emulator
 
@@ -269,7 +269,7 @@ def test_tampered_plan_file_is_refused(tmp_path: Path, emulator: Emulator, env: 
     assert plan(folder, env, "--out", str(plan_file)).code == 0
     data = json.loads(plan_file.read_text())
     for body in (None, {"report_name": "Planned"}):
-        data["changes"][0]["body"] = body
+        data["plan"]["changes"][0]["body"] = body
         plan_file.write_text(json.dumps(data))
         result = run_cli("apply", str(plan_file), env=env)
         assert result.code == 1 and "damaged plan file" in result.err and "Traceback" not in result.err

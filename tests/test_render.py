@@ -5,16 +5,10 @@ from __future__ import annotations
 import json
 
 from reportsync.apply import ApplyResult, ChangeResult
-from reportsync.models import Destination, RemoteReport, ReportSpec
+from reportsync.models import DesiredReport, Destination, RemoteReport
 from reportsync.plan import PlanOptions, build_plan
-from reportsync.render import (
-    MARKDOWN_LIMIT,
-    plan_json,
-    render_plan_markdown,
-    render_plan_text,
-    render_result_text,
-    result_json,
-)
+from reportsync.render.plan import MARKDOWN_LIMIT, plan_json, render_plan_markdown, render_plan_text
+from reportsync.render.result import render_result_text, result_json
 
 DESTS = (Destination("target_integration", "int-wh-01"),)
 BASE = {
@@ -28,9 +22,9 @@ BASE = {
 
 
 def sample_plan(names: int = 1):  # type: ignore[no-untyped-def]
-    desired = [ReportSpec(BASE | {"send_at": "09:30"}, "reports/daily.yaml", 1)]
+    desired = [DesiredReport(BASE | {"send_at": "09:30"}, "reports/daily.yaml", 1)]
     desired += [
-        ReportSpec(BASE | {"report_name": f"New {i}"}, f"reports/new{i}.yaml", 1) for i in range(names)
+        DesiredReport(BASE | {"report_name": f"New {i}"}, f"reports/new{i}.yaml", 1) for i in range(names)
     ]
     remote = [
         RemoteReport("r1", BASE | {"id": "r1"}),
@@ -49,7 +43,7 @@ def test_text_is_terraform_shaped() -> None:
 
 
 def test_empty_plan_says_no_changes() -> None:
-    plan = build_plan([ReportSpec(BASE, "reports/daily.yaml", 1)], [RemoteReport("r1", BASE)], DESTS)
+    plan = build_plan([DesiredReport(BASE, "reports/daily.yaml", 1)], [RemoteReport("r1", BASE)], DESTS)
     assert render_plan_text(plan).startswith("No changes. Remote reports match reports/.")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliResult, report, run_cli, write_reports
+from helpers import CliResult, report, run_cli, write_reports
 from reliability import ROOT, record
 
 from reportsync.emulator import Emulator

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import KEY, report, write_reports
+from helpers import KEY, report, write_reports
 
 from reportsync.emulator import Emulator
 

@@ -5,10 +5,64 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from reportsync import __version__
+from reportsync.console import Console
+from reportsync.errors import ExitStatus
+
+Handler = Callable[[argparse.Namespace, Console], int]
+
+
+# One typed wrapper per command: it imports the command's module only when that command runs.
+def run_validate(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import validate
+
+    return validate.run(args, console)
+
+
+def run_schema(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import schema
+
+    return schema.run(args, console)
+
+
+def run_plan(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import plan
+
+    return plan.run(args, console)
+
+
+def run_apply(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import apply
+
+    return apply.run(args, console)
+
+
+def run_emulator(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import emulator
+
+    return emulator.run(args, console)
+
+
+def run_import(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import import_
+
+    return import_.run(args, console)
+
+
+def run_destinations(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import destinations
+
+    return destinations.run(args, console)
+
+
+def run_send_test(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import send_test
+
+    return send_test.run(args, console)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -77,12 +131,17 @@ class _Parser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
 
+    def error(self, message: str) -> typing.NoReturn:
+        """A usage mistake exits 1, never 2: exit 2 means "changes found" to plan --detailed-exitcode."""
+        self.print_usage(sys.stderr)
+        self.exit(int(ExitStatus.ERROR), f"{self.prog}: error: {message}\n")
+
 
 def _add_plan(p: argparse.ArgumentParser) -> None:
     _remote_flags(p, ("text", "json", "markdown"))
     p.add_argument("--out", metavar="FILE", help="also save the plan for `apply FILE`")
     p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
-    p.set_defaults(handler="reportsync.commands.remote:run_plan")
+    p.set_defaults(handler=run_plan)
 
 
 def _add_apply(p: argparse.ArgumentParser) -> None:
@@ -90,14 +149,14 @@ def _add_apply(p: argparse.ArgumentParser) -> None:
     _remote_flags(p, ("text", "json"))
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p.add_argument("--parallelism", type=int, metavar="N", help="concurrent changes (default 4)")
-    p.set_defaults(handler="reportsync.commands.remote:run_apply")
+    p.set_defaults(handler=run_apply)
 
 
 def _add_emulator(p: argparse.ArgumentParser) -> None:
     from reportsync import emulator
 
     emulator.add_arguments(p)
-    p.set_defaults(handler="reportsync.commands.serve:run_emulator")
+    p.set_defaults(handler=run_emulator)
 
 
 def _add_validate(p: argparse.ArgumentParser) -> None:
@@ -105,7 +164,7 @@ def _add_validate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)")
     p.add_argument("--project", metavar="NAME", action="append", help="only this project of the config")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.set_defaults(handler="reportsync.commands.files:run_validate")
+    p.set_defaults(handler=run_validate)
 
 
 def _add_schema(p: argparse.ArgumentParser) -> None:
@@ -116,7 +175,7 @@ def _add_schema(p: argparse.ArgumentParser) -> None:
         default="report",
         help="which schema: report files (default) or reportsync.yaml",
     )
-    p.set_defaults(handler="reportsync.commands.files:run_schema")
+    p.set_defaults(handler=run_schema)
 
 
 def _add_import(p: argparse.ArgumentParser) -> None:
@@ -124,19 +183,19 @@ def _add_import(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="list what would be written")
     p.add_argument("--environment", choices=("sandbox", "production"))
     p.add_argument("--name", metavar="GLOB", help="only reports whose name matches")
-    p.set_defaults(handler="reportsync.commands.adopt:run_import")
+    p.set_defaults(handler=run_import)
 
 
 def _add_destinations(p: argparse.ArgumentParser) -> None:
     _remote_flags(p, ("text", "json"))
-    p.set_defaults(handler="reportsync.commands.adopt:run_destinations")
+    p.set_defaults(handler=run_destinations)
 
 
 def _add_send_test(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", metavar="NAME", help="report name")
     p.add_argument("--environment", choices=("sandbox", "production"))
     _remote_flags(p, ("text", "json"))
-    p.set_defaults(handler="reportsync.commands.adopt:run_send_test")
+    p.set_defaults(handler=run_send_test)
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
@@ -151,24 +210,18 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
 }
 
 
-def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The parser of every command, or given argv, of only the one it names."""
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command; each sets `handler`, the function that runs it."""
     parser = _Parser(
         prog="reportsync",
         description="Keep Qonversion scheduled reports in git and make the live project match.",
     )
     parser.add_argument("--version", action="version", version=f"reportsync {__version__}")
-    # An explicit prog keeps argparse from building a help formatter (and importing shutil) up front.
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, prog="reportsync", parser_class=_Parser
     )
-    # Each sub-parser costs start-up time; when argv starts with a command, that is the only one needed.
-    # Otherwise (--help, --version, a typo) every command is listed, without its arguments.
-    command = argv[0] if argv and argv[0] in COMMANDS else None
     for name, (help_text, add_arguments) in COMMANDS.items():
-        if command is None or command == name:
-            p = sub.add_parser(name, help=help_text)
-            if argv is None or command == name:
-                add_arguments(p)
-                _common(p)
+        p = sub.add_parser(name, help=help_text)
+        add_arguments(p)
+        _common(p)
     return parser

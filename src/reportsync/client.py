@@ -1,81 +1,59 @@
-"""The Qonversion scheduled-reports API client: remote state in, changes out, retries inside."""
+"""The Qonversion scheduled-reports API client: endpoints, pagination and the v4 envelope."""
 
 from __future__ import annotations
 
-import random
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from reportsync.constants import ID_RE, PAGE_LIMIT, WRITABLE_FIELDS
+from reportsync.constants import ID_RE, PAGE_LIMIT, RESTART_HEADER, WRITABLE_FIELDS
 from reportsync.errors import ApiError, TransportError
 from reportsync.models import Destination, RemoteReport
-from reportsync.retry import (
-    CREATE,
-    SAFE,
-    SEND_TEST,
-    Failure,
-    Policy,
-    SharedGate,
-    backoff_delay,
-    may_retry_failure,
-    may_retry_status,
-    parse_retry_after,
-)
+from reportsync.retry import CREATE, SAFE, SEND_TEST, Attempts, Limits, Policy, Retrier, is_success
 from reportsync.settings import Settings
-from reportsync.transport import (
-    api_error,
-    is_404,
-    malformed,
-    maybe_applied,
-    new_session,
-    parse_page,
-    read_json,
-    restarted,
-    send,
-)
+from reportsync.transport import Failure, Timeout, new_session, send
 
 REPORTS = "/scheduled-reports"
 DESTINATIONS = "/scheduled-reports/destinations"
 MAX_RESTARTS = 3
-UNREACHABLE_ATTEMPTS = 4
-Outcome = requests.Response | Failure
+DEFAULT_LIMITS = Limits()
 
 
 class Client:
-    """Thread-safe: apply's workers share one Client, its connection pool and its backoff."""
+    """Thread-safe: apply's workers share one Client, its connection pool and its backoff.
+
+    Every method raises ApiError (an HTTP error answer, a malformed answer) or TransportError (no
+    answer) naming the call; the contract is ../shared/api/scheduled-reports-v4.md.
+    """
 
     def __init__(
         self,
         settings: Settings,
         *,
-        timeout: tuple[float, float] = (5.0, 30.0),
-        max_attempts: int = 8,
-        max_retry_seconds: float = 120.0,
+        timeout: Timeout = (5.0, 30.0),
+        limits: Limits = DEFAULT_LIMITS,
         log: Callable[[str], None] | None = None,
         pool_size: int = 32,
-        backoff_base: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._base = settings.api_url.rstrip("/")
-        self._base_path = urlsplit(self._base).path
+        self.api_url = settings.api_url.rstrip("/")
+        self._base_path = urlsplit(self.api_url).path
         self._key = settings.key
-        self._timeout = timeout
-        self._max_attempts = max(1, max_attempts)
-        self._max_retry_seconds = max_retry_seconds
         self._log_fn = log
-        self._backoff_base = backoff_base
-        self._gate = SharedGate(time.monotonic, sleep)
         self._session = new_session(settings.key, pool_size)
-        self._rng = random.Random()
-        self._lock = threading.Lock()
-        self.request_count = 0
+        self._timeout = timeout
+        self._retrier = Retrier(self._send_once, limits, clock=clock, sleep=sleep, log=self._log)
+
+    @property
+    def request_count(self) -> int:
+        """HTTP attempts made so far, retries included."""
+        return self._retrier.request_count
 
     # -- the API ---------------------------------------------------------------------------
 
@@ -86,7 +64,7 @@ class Client:
     def get_report(self, report_id: str) -> RemoteReport:
         path = self._report_path("GET", report_id)
         resp = self._call("GET", path, SAFE)
-        return self._report(resp, "GET", path, read_json(resp, "GET", path), report_id)
+        return _report(resp, "GET", path, read_json(resp, "GET", path), report_id)
 
     def create_report(self, body: dict[str, Any], idempotency_key: str | None = None) -> RemoteReport:
         """POST once; a failure that may have created the report raises with ambiguous=True.
@@ -108,7 +86,7 @@ class Client:
         if not isinstance(data, dict):
             raise malformed(resp, "PUT", path, "the response is not a report object")
         if all(name in data for name in WRITABLE_FIELDS):
-            return self._report(resp, "PUT", path, data, report_id)
+            return _report(resp, "PUT", path, data, report_id)
         # Some v4 updates answer only {object, id, url}: the body sent is the new state.
         rid = str(data.get("id") or report_id)
         return RemoteReport(rid, {**body, **data, "id": rid})
@@ -131,14 +109,11 @@ class Client:
     def close(self) -> None:
         self._session.close()
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
 
@@ -169,7 +144,7 @@ class Client:
             if cursor is not None:
                 params["starting_after"] = cursor
             resp = self._call("GET", path, SAFE, params=params)
-            if cursor is not None and restarted(resp):
+            if cursor is not None and resp.headers.get(RESTART_HEADER, "").strip().lower() == "true":
                 return None
             page, has_more, next_cursor = parse_page(resp, path)
             for item in page:
@@ -184,7 +159,7 @@ class Client:
                 raise malformed(resp, "GET", path, "the pagination cursor did not advance")
             cursor = new_cursor
 
-    # -- one call, with retries ------------------------------------------------------------
+    # -- one call --------------------------------------------------------------------------
 
     def _call(
         self,
@@ -197,99 +172,38 @@ class Client:
         headers: dict[str, str] | None = None,
         gone_ok: bool = False,
     ) -> requests.Response:
-        """A 2xx response, after retries the policy allows; ApiError/TransportError otherwise."""
+        """A 2xx response, after the retries the policy allows; ApiError/TransportError otherwise."""
         query = f"?{urlencode(params)}" if params else ""
         shown = f"{method} {self._base_path}{path}{query}"
-        started = time.monotonic()
-        may_have_applied = False
-        attempt = 0
-        while True:
-            attempt += 1
-            outcome = self._attempt(method, self._base + path + query, shown, attempt, body, headers)
-            if isinstance(outcome, requests.Response) and 200 <= outcome.status_code < 300:
-                return outcome
-            if gone_ok and may_have_applied and is_404(outcome):
-                # An earlier attempt may have deleted it: gone is what was asked for.
-                self._log(f"{shown} → 404 after a retry: already deleted")
-                return outcome
-            wait = self._wait_for(outcome, attempt, policy)
-            elapsed = time.monotonic() - started
-            retry = self._may_retry(policy, outcome)
-            if (
-                not retry
-                or attempt >= self._attempts_for(outcome)
-                or elapsed + wait > self._max_retry_seconds
-            ):
-                raise self._error(method, path, policy, outcome, attempt) from None
-            may_have_applied = may_have_applied or maybe_applied(outcome)
-            self._log(f"{shown}: retrying in {wait:.2f} s (attempt {attempt + 1})")
-            self._gate.hold(wait)
+        attempts = self._retrier.run(method, self.api_url + path + query, shown, policy, body, headers or {})
+        last = attempts.last
+        if is_success(last):
+            assert isinstance(last, requests.Response)
+            return last
+        if gone_ok and attempts.may_have_applied and getattr(last, "status_code", 0) == 404:
+            assert isinstance(
+                last, requests.Response
+            )  # an earlier attempt may have deleted it: gone is asked
+            self._log(f"{shown} → 404 after a retry: already deleted")
+            return last
+        raise self._error(method, path, policy, attempts) from None
 
-    def _attempt(
-        self,
-        method: str,
-        url: str,
-        shown: str,
-        attempt: int,
-        body: Any,
-        headers: dict[str, str] | None,
-    ) -> Outcome:
-        slept = self._gate.wait()
-        if slept > 0:
-            self._log(f"{shown}: waited {slept:.2f} s for the shared rate-limit backoff")
-        with self._lock:
-            self.request_count += 1
-        start = time.monotonic()
-        outcome = send(self._session, method, url, body=body, headers=headers or {}, timeout=self._timeout)
-        took = round((time.monotonic() - start) * 1000)
-        if isinstance(outcome, requests.Response):
-            self._log(f"{shown} → {outcome.status_code} in {took} ms (attempt {attempt})")
-        else:
-            self._log(f"{shown} → failed in {took} ms: {outcome.reason} (attempt {attempt})")
-        return outcome
+    def _send_once(
+        self, method: str, url: str, body: Any, headers: dict[str, str]
+    ) -> requests.Response | Failure:
+        return send(self._session, method, url, body=body, headers=headers, timeout=self._timeout)
 
-    def _attempts_for(self, outcome: Outcome) -> int:
-        """A refused connection is retried briefly: a wrong URL should not cost the user a minute."""
-        if isinstance(outcome, Failure) and not outcome.sent:
-            return min(self._max_attempts, UNREACHABLE_ATTEMPTS)
-        return self._max_attempts
-
-    def _may_retry(self, policy: Policy, outcome: Outcome) -> bool:
-        if isinstance(outcome, Failure):
-            return may_retry_failure(policy, outcome)
-        return may_retry_status(policy, outcome.status_code)
-
-    def _wait_for(self, outcome: Outcome, attempt: int, policy: Policy) -> float:
-        """Retry-After when the server sent one, else jittered backoff; a 429 holds every thread."""
-        wait = backoff_delay(attempt, self._backoff_base, self._rng)
-        if isinstance(outcome, requests.Response):
-            after = parse_retry_after(outcome.headers.get("Retry-After"))
-            # "Retry-After: 0" gives no guidance; backing off still protects a server that keeps refusing.
-            wait = after if after else wait
-            if outcome.status_code == 429 and may_retry_status(policy, 429):
-                self._gate.hold(wait)
-        return wait
-
-    def _error(self, method: str, path: str, policy: Policy, outcome: Outcome, attempt: int) -> ApiError:
-        note = f" (gave up after {attempt} attempts)" if attempt > 1 else ""
-        if isinstance(outcome, Failure):
-            ambiguous = policy.ambiguous and outcome.sent
-            return TransportError(method, path, self._scrub(outcome.reason + note), ambiguous)
-        ambiguous = policy.ambiguous and outcome.status_code >= 500
-        err = api_error(outcome, method, path, ambiguous=ambiguous, note=note)
+    def _error(self, method: str, path: str, policy: Policy, attempts: Attempts) -> ApiError:
+        note = f" (gave up after {attempts.count} attempts)" if attempts.count > 1 else ""
+        last = attempts.last
+        if isinstance(last, Failure):
+            ambiguous = policy.ambiguous and last.sent
+            return TransportError(method, path, self._scrub(last.reason + note), ambiguous)
+        ambiguous = policy.ambiguous and last.status_code >= 500
+        err = api_error(last, method, path, ambiguous=ambiguous, note=note)
         if self._key in str(err):  # a server echoing the key must not make us print it
             return ApiError(method, path, err.status, err.code, "(message withheld)", (), ambiguous)
         return err
-
-    # -- small helpers ---------------------------------------------------------------------
-
-    def _report(
-        self, resp: requests.Response, method: str, path: str, data: Any, report_id: str
-    ) -> RemoteReport:
-        if not isinstance(data, dict):
-            raise malformed(resp, method, path, "the response is not a report object")
-        rid = data.get("id") or report_id
-        return RemoteReport(str(rid), data)
 
     def _report_path(self, method: str, report_id: str) -> str:
         if not isinstance(report_id, str) or not ID_RE.match(report_id):
@@ -304,3 +218,78 @@ class Client:
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._key, "<redacted>") if self._key else text
+
+
+# -- the v4 envelope -------------------------------------------------------------------------
+
+
+def _report(resp: requests.Response, method: str, path: str, data: Any, report_id: str) -> RemoteReport:
+    if not isinstance(data, dict):
+        raise malformed(resp, method, path, "the response is not a report object")
+    rid = data.get("id") or report_id
+    return RemoteReport(str(rid), data)
+
+
+def read_json(resp: requests.Response, method: str, path: str, ambiguous: bool = False) -> Any:
+    """The decoded body of a 2xx response; None when empty; TransportError when not JSON."""
+    if not resp.content.strip():
+        return None
+    try:
+        return resp.json()
+    except ValueError:
+        kind = resp.headers.get("Content-Type") or "none"
+        reason = f"the response was not JSON (content-type {kind}, HTTP {resp.status_code})"
+        raise TransportError(method, path, reason, ambiguous=ambiguous) from None
+
+
+def api_error(
+    resp: requests.Response, method: str, path: str, *, ambiguous: bool = False, note: str = ""
+) -> ApiError:
+    """An ApiError from the v4 error envelope, or from the HTTP reason when there is none."""
+    err = _envelope(resp)
+    code = str(err.get("code") or "")
+    message = str(err.get("message") or "") or resp.reason or f"HTTP {resp.status_code}"
+    raw = err.get("details")
+    details = tuple(_detail(d) for d in raw if d) if isinstance(raw, list) else ()
+    return ApiError(method, path, resp.status_code, code, message + note, details, ambiguous=ambiguous)
+
+
+def _envelope(resp: requests.Response) -> dict[str, Any]:
+    try:
+        data = resp.json()
+    except ValueError:
+        return {}
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):
+        return dict(data["error"])
+    if isinstance(data, dict) and ("code" in data or "message" in data):
+        return data
+    return {}
+
+
+def _detail(item: Any) -> tuple[str, str]:
+    if isinstance(item, dict):
+        return (str(item.get("field") or ""), str(item.get("message") or ""))
+    return ("", str(item))
+
+
+def malformed(
+    resp: requests.Response, method: str, path: str, what: str, ambiguous: bool = False
+) -> ApiError:
+    """A 2xx answer whose JSON is not what the contract describes."""
+    return ApiError(method, path, resp.status_code, "malformed_response", what, (), ambiguous=ambiguous)
+
+
+def parse_page(resp: requests.Response, path: str) -> tuple[list[dict[str, Any]], bool, str | None]:
+    """(items, has_more, next_cursor) of one list page; a bare JSON list is the whole listing."""
+    data = read_json(resp, "GET", path)
+    if isinstance(data, list):
+        page, has_more, cursor = data, False, None
+    elif isinstance(data, dict) and isinstance(data.get("data"), list):
+        page, has_more = data["data"], bool(data.get("has_more"))
+        cursor = data.get("next_cursor") if isinstance(data.get("next_cursor"), str) else None
+    else:
+        raise malformed(resp, "GET", path, "the listing has no data list")
+    for item in page:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+            raise malformed(resp, "GET", path, "a listed item has no id")
+    return page, has_more, cursor

@@ -1,17 +1,93 @@
-"""The optional project config `reportsync.yaml`: YAML text to validated Projects."""
+"""Which projects a run covers: the optional `reportsync.yaml`, validated, with command-line overrides."""
 
 from __future__ import annotations
 
+import os
 import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from reportsync.constants import KEY_ENV
 from reportsync.errors import ConfigError, LoadError, Problem
 from reportsync.loader import parse_documents, read_text
 from reportsync.models import Document
-from reportsync.project import Project
+from reportsync.schema import CONFIG_SCHEMA
 
-CONFIG_SCHEMA = "reportsync-config.schema.json"
+CONFIG_FILE = "reportsync.yaml"
+DEFAULT_PROJECT = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """One remote project: its reports folder, the variable holding its key, and its settings."""
+
+    name: str = DEFAULT_PROJECT
+    reports: str = "reports"  # a path, relative to where reportsync runs
+    key_env: str = KEY_ENV
+    prune: bool = False
+    parallelism: int = 4
+    max_change_percent: float = 30.0
+    min_existing: int = 10
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """What the command line lays over the config; None (or empty) where a flag was not given."""
+
+    config: str | None = None
+    projects: tuple[str, ...] = ()
+    reports: str | None = None
+    prune: bool | None = None
+    parallelism: int | None = None
+    max_change_percent: float | None = None
+    min_existing: int | None = None
+
+
+def resolve_projects(overrides: Overrides = Overrides()) -> tuple[Project, ...]:
+    """Projects from the config file (if any), each with the command-line overrides laid over it.
+
+    Raises ConfigError for a named config that is missing, an unknown --project or a bad value.
+    """
+    path = overrides.config or CONFIG_FILE
+    if overrides.config and not os.path.isfile(path):
+        raise ConfigError(f"config file {overrides.config} not found")
+    projects = load_config(path) if os.path.isfile(path) else (Project(),)
+    if overrides.projects:
+        unknown = sorted(set(overrides.projects) - {p.name for p in projects})
+        if unknown:
+            names = ", ".join(p.name for p in projects)
+            raise ConfigError(f"no project named {', '.join(unknown)} in {path} (projects: {names})")
+        projects = tuple(p for p in projects if p.name in overrides.projects)
+    return tuple(_override(p, overrides, len(projects) > 1) for p in projects)
+
+
+def _override(project: Project, overrides: Overrides, several: bool) -> Project:
+    changes: dict[str, Any] = {}
+    if overrides.reports:
+        if several:
+            raise ConfigError(
+                "--reports names one folder but the config has several projects: add --project NAME"
+            )
+        changes["reports"] = os.path.normpath(overrides.reports)
+    if overrides.prune is not None:
+        changes["prune"] = overrides.prune
+    if overrides.parallelism is not None:
+        changes["parallelism"] = _checked("--parallelism", overrides.parallelism, 1, 64)
+    if overrides.max_change_percent is not None:
+        changes["max_change_percent"] = _checked("--max-change-percent", overrides.max_change_percent, 0, 100)
+    if overrides.min_existing is not None:
+        changes["min_existing"] = _checked("--min-existing", overrides.min_existing, 0, 1_000_000)
+    return replace(project, **changes)
+
+
+def _checked(flag: str, value: float, low: float, high: float) -> float:
+    if not low <= value <= high:  # also refuses nan
+        raise ConfigError(f"{flag} must be between {low:g} and {high:g}, not {value:g}")
+    return value
+
+
 SETTINGS = ("reports", "key_env", "parallelism", "prune", "max_change_percent", "min_existing", "ignore")
 PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -89,7 +165,7 @@ def projects_of(data: dict[str, Any], base: Path) -> tuple[Project, ...]:
     """Projects from validated config data; `reports` paths are relative to the config's folder."""
     if "projects" in data:
         return tuple(project_of(name, settings or {}, base) for name, settings in data["projects"].items())
-    return (project_of(Project().name, data, base),)
+    return (project_of(DEFAULT_PROJECT, data, base),)
 
 
 def project_of(name: str, settings: dict[str, Any], base: Path) -> Project:

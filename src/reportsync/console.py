@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from reportsync.errors import Problem
 
-TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TextIO
 
@@ -42,6 +43,9 @@ class Console:
     debug: bool = False
     inp: TextIO = field(default_factory=lambda: sys.stdin)
     secrets: set[str] = field(default_factory=set)
+    # The clock (seconds, monotonic) and sleep every wait goes through: tests pass fakes, as HTTPie does.
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:

@@ -10,7 +10,7 @@ import yaml
 from reportsync.errors import LoadError, Problem
 from reportsync.models import Document, Position
 
-TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

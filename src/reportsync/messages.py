@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from reportsync.constants import WRITABLE_FIELDS
 
-TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
@@ -45,8 +45,8 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
-class ReportSpec:
-    """A desired report: the canonical API payload plus where it came from."""
+class DesiredReport:
+    """A desired report: the canonical API payload plus the file and line that declare it."""
 
     payload: Payload = field(hash=False)
     file: str

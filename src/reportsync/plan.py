@@ -13,11 +13,11 @@ from typing import Any, Literal
 
 from reportsync.errors import PlanError, Problem
 from reportsync.models import (
+    DesiredReport,
     Destination,
     Identity,
     Payload,
     RemoteReport,
-    ReportSpec,
     api_body,
     normalize,
 )
@@ -100,7 +100,7 @@ def matches(name: str, globs: Sequence[str]) -> bool:
 
 
 def build_plan(
-    desired: Sequence[ReportSpec],
+    desired: Sequence[DesiredReport],
     remote: Sequence[RemoteReport],
     destinations: Sequence[Destination],
     options: PlanOptions = DEFAULT_OPTIONS,
@@ -152,7 +152,7 @@ def _delete(u: Unmanaged, remote: Sequence[RemoteReport]) -> Change:
 
 
 def match_reports(
-    desired: Sequence[ReportSpec], remote: Sequence[RemoteReport]
+    desired: Sequence[DesiredReport], remote: Sequence[RemoteReport]
 ) -> dict[str, RemoteReport | None]:
     """Pair each desired report (by its `where`) with its remote report, or None for a create."""
     by_id = {r.id: r for r in remote}
@@ -176,7 +176,7 @@ def match_reports(
     return pairs
 
 
-def _match_problem(spec: ReportSpec, found: list[RemoteReport]) -> Problem | None:
+def _match_problem(spec: DesiredReport, found: list[RemoteReport]) -> Problem | None:
     if spec.pinned_id and not found:
         text = (
             f"id {spec.pinned_id!r} is pinned but no remote report has it; "
@@ -198,7 +198,7 @@ def _summarise(problems: Sequence[Problem]) -> str:
     return f"the plan stopped at {count} problem{'s' if count != 1 else ''}; nothing was changed."
 
 
-def check_destinations(desired: Sequence[ReportSpec], destinations: Sequence[Destination]) -> None:
+def check_destinations(desired: Sequence[DesiredReport], destinations: Sequence[Destination]) -> None:
     """Every destination a file names must exist in the listing, before any change is planned."""
     known = {(d.type, d.id) for d in destinations}
     known_ids = sorted(d.id for d in destinations)
@@ -222,7 +222,7 @@ def check_destinations(desired: Sequence[ReportSpec], destinations: Sequence[Des
         raise PlanError(_summarise(problems), tuple(problems))
 
 
-def diff_report(spec: ReportSpec, remote: RemoteReport | None) -> Change | None:
+def diff_report(spec: DesiredReport, remote: RemoteReport | None) -> Change | None:
     env, name = spec.identity
     after = normalize(spec.payload)
     body = api_body(spec.payload)

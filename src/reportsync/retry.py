@@ -1,4 +1,4 @@
-"""Which API calls may be retried, how long to wait, and the wait every thread shares."""
+"""The retry policy and its attempt loop: which calls may be retried, how long to wait, the shared wait."""
 
 from __future__ import annotations
 
@@ -10,10 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+
+from reportsync.transport import Failure
 
 MAX_SINGLE_WAIT = 60.0
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+UNREACHABLE_ATTEMPTS = 4
 _SECONDS = re.compile(r"^\d+(\.\d+)?$")
+Outcome = requests.Response | Failure
+SendOnce = Callable[[str, str, Any, dict[str, str]], Outcome]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,21 +46,26 @@ SEND_TEST = Policy(frozenset(), unsent_only=True)
 
 
 @dataclass(frozen=True, slots=True)
-class Failure:
-    """No HTTP answer: a plain reason, whether the request may have reached the server,
-    and whether trying again could help."""
+class Attempts:
+    """How a call ended: the last outcome, how many attempts it took, and whether an earlier
+    failed attempt may still have taken effect on the server."""
 
-    reason: str
-    sent: bool
-    transient: bool
-
-
-def may_retry_status(policy: Policy, status: int) -> bool:
-    return status in policy.statuses
+    last: Outcome
+    count: int
+    may_have_applied: bool
 
 
-def may_retry_failure(policy: Policy, failure: Failure) -> bool:
-    return failure.transient and not (policy.unsent_only and failure.sent)
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How hard the loop tries: attempts per call, seconds of retrying per call, backoff base (seconds)."""
+
+    max_attempts: int = 8
+    max_retry_seconds: float = 120.0
+    backoff_base: float = 0.5
+
+
+def is_success(outcome: Outcome) -> bool:
+    return isinstance(outcome, requests.Response) and 200 <= outcome.status_code < 300
 
 
 def backoff_delay(attempt: int, base: float, rng: random.Random) -> float:
@@ -112,3 +125,96 @@ class SharedGate:
                 if self._not_before <= target:
                     break
         return slept
+
+
+class Retrier:
+    """Runs one call's attempts; thread-safe, so apply's workers share it and its backoff."""
+
+    def __init__(
+        self,
+        send_once: SendOnce,
+        limits: Limits,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        log: Callable[[str], None] = lambda line: None,
+    ) -> None:
+        self._send_once = send_once
+        self._limits = limits
+        self._clock = clock
+        self._gate = SharedGate(clock, sleep)
+        self._log = log
+        self._rng = random.Random()
+        self._lock = threading.Lock()
+        self.request_count = 0
+
+    def run(
+        self, method: str, url: str, shown: str, policy: Policy, body: Any, headers: dict[str, str]
+    ) -> Attempts:
+        """Attempts until a 2xx, a final answer, or the policy or limits say stop (seconds: `clock`'s)."""
+        started = self._clock()
+        may_have_applied = False
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = self._attempt(method, url, shown, attempt, body, headers)
+            if is_success(outcome):
+                return Attempts(outcome, attempt, may_have_applied)
+            wait = self._wait_for(outcome, attempt, policy)
+            elapsed = self._clock() - started
+            if (
+                not self._may_retry(policy, outcome)
+                or attempt >= self._attempts_for(outcome)
+                or elapsed + wait > self._limits.max_retry_seconds
+            ):
+                return Attempts(outcome, attempt, may_have_applied)
+            may_have_applied = may_have_applied or maybe_applied(outcome)
+            self._log(f"{shown}: retrying in {wait:.2f} s (attempt {attempt + 1})")
+            self._gate.hold(wait)
+
+    def _attempt(
+        self, method: str, url: str, shown: str, attempt: int, body: Any, headers: dict[str, str]
+    ) -> Outcome:
+        slept = self._gate.wait()
+        if slept > 0:
+            self._log(f"{shown}: waited {slept:.2f} s for the shared rate-limit backoff")
+        with self._lock:
+            self.request_count += 1
+        start = time.monotonic()
+        outcome = self._send_once(method, url, body, headers)
+        took = round((time.monotonic() - start) * 1000)
+        if isinstance(outcome, requests.Response):
+            self._log(f"{shown} → {outcome.status_code} in {took} ms (attempt {attempt})")
+        else:
+            self._log(f"{shown} → failed in {took} ms: {outcome.reason} (attempt {attempt})")
+        return outcome
+
+    def _attempts_for(self, outcome: Outcome) -> int:
+        """A refused connection is retried briefly: a wrong URL should not cost the user a minute."""
+        if isinstance(outcome, Failure) and not outcome.sent:
+            return min(self._limits.max_attempts, UNREACHABLE_ATTEMPTS)
+        return max(1, self._limits.max_attempts)
+
+    @staticmethod
+    def _may_retry(policy: Policy, outcome: Outcome) -> bool:
+        if isinstance(outcome, Failure):
+            return outcome.transient and not (policy.unsent_only and outcome.sent)
+        return outcome.status_code in policy.statuses
+
+    def _wait_for(self, outcome: Outcome, attempt: int, policy: Policy) -> float:
+        """Retry-After when the server sent one, else jittered backoff; a 429 holds every thread."""
+        wait = backoff_delay(attempt, self._limits.backoff_base, self._rng)
+        if isinstance(outcome, requests.Response):
+            after = parse_retry_after(outcome.headers.get("Retry-After"))
+            # "Retry-After: 0" gives no guidance; backing off still protects a server that keeps refusing.
+            wait = after if after else wait
+            if outcome.status_code == 429 and 429 in policy.statuses:
+                self._gate.hold(wait)
+        return wait
+
+
+def maybe_applied(outcome: Outcome) -> bool:
+    """Whether a failed attempt may still have taken effect on the server."""
+    if isinstance(outcome, Failure):
+        return outcome.sent
+    return outcome.status_code >= 500

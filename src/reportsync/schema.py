@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from functools import cache
 
-TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 SCHEMA_DIR = os.path.join(os.path.dirname(__file__), "schema")
 REPORT_SCHEMA = "scheduled-report.schema.json"
+CONFIG_SCHEMA = "reportsync-config.schema.json"
 
 
 def schema_path(name: str = REPORT_SCHEMA) -> str:

@@ -1,11 +1,12 @@
-"""The HTTP session the client sends through, and plain reasons for everything that can fail."""
+"""The HTTP seam: the one pooled session, sending one attempt, and a plain reason for every failure."""
 
 from __future__ import annotations
 
 import socket
 import ssl
 from collections.abc import Iterator
-from typing import Any, TypeGuard
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -13,11 +14,18 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from reportsync import __version__
-from reportsync.constants import RESTART_HEADER
-from reportsync.errors import ApiError, TransportError
-from reportsync.retry import Failure
 
 Timeout = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """No HTTP answer: a plain reason, whether the request may have reached the server,
+    and whether trying again could help."""
+
+    reason: str
+    sent: bool
+    transient: bool
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -126,84 +134,3 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def _has(chain: list[BaseException], kinds: tuple[type[BaseException], ...]) -> bool:
     return any(isinstance(e, kinds) for e in chain)
-
-
-def read_json(resp: requests.Response, method: str, path: str, ambiguous: bool = False) -> Any:
-    """The decoded body of a 2xx response; None when empty; TransportError when not JSON."""
-    if not resp.content.strip():
-        return None
-    try:
-        return resp.json()
-    except ValueError:
-        kind = resp.headers.get("Content-Type") or "none"
-        reason = f"the response was not JSON (content-type {kind}, HTTP {resp.status_code})"
-        raise TransportError(method, path, reason, ambiguous=ambiguous) from None
-
-
-def api_error(
-    resp: requests.Response, method: str, path: str, *, ambiguous: bool = False, note: str = ""
-) -> ApiError:
-    """An ApiError from the v4 error envelope, or from the HTTP reason when there is none."""
-    err = _envelope(resp)
-    code = str(err.get("code") or "")
-    message = str(err.get("message") or "") or resp.reason or f"HTTP {resp.status_code}"
-    raw = err.get("details")
-    details = tuple(_detail(d) for d in raw if d) if isinstance(raw, list) else ()
-    return ApiError(method, path, resp.status_code, code, message + note, details, ambiguous=ambiguous)
-
-
-def _envelope(resp: requests.Response) -> dict[str, Any]:
-    try:
-        data = resp.json()
-    except ValueError:
-        return {}
-    if isinstance(data, dict) and isinstance(data.get("error"), dict):
-        return dict(data["error"])
-    if isinstance(data, dict) and ("code" in data or "message" in data):
-        return data
-    return {}
-
-
-def _detail(item: Any) -> tuple[str, str]:
-    if isinstance(item, dict):
-        return (str(item.get("field") or ""), str(item.get("message") or ""))
-    return ("", str(item))
-
-
-def malformed(
-    resp: requests.Response, method: str, path: str, what: str, ambiguous: bool = False
-) -> ApiError:
-    """A 2xx answer whose JSON is not what the contract describes."""
-    return ApiError(method, path, resp.status_code, "malformed_response", what, (), ambiguous=ambiguous)
-
-
-def parse_page(resp: requests.Response, path: str) -> tuple[list[dict[str, Any]], bool, str | None]:
-    """(items, has_more, next_cursor) of one list page; a bare JSON list is the whole listing."""
-    data = read_json(resp, "GET", path)
-    if isinstance(data, list):
-        page, has_more, cursor = data, False, None
-    elif isinstance(data, dict) and isinstance(data.get("data"), list):
-        page, has_more = data["data"], bool(data.get("has_more"))
-        cursor = data.get("next_cursor") if isinstance(data.get("next_cursor"), str) else None
-    else:
-        raise malformed(resp, "GET", path, "the listing has no data list")
-    for item in page:
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-            raise malformed(resp, "GET", path, "a listed item has no id")
-    return page, has_more, cursor
-
-
-def restarted(resp: requests.Response) -> bool:
-    """Whether the server restarted the pagination (the cursor item vanished)."""
-    return resp.headers.get(RESTART_HEADER, "").strip().lower() == "true"
-
-
-def is_404(outcome: requests.Response | Failure) -> TypeGuard[requests.Response]:
-    return isinstance(outcome, requests.Response) and outcome.status_code == 404
-
-
-def maybe_applied(outcome: requests.Response | Failure) -> bool:
-    """Whether a failed attempt may still have taken effect on the server."""
-    if isinstance(outcome, Failure):
-        return outcome.sent
-    return outcome.status_code >= 500

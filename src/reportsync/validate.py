@@ -8,12 +8,12 @@ from functools import cache
 
 from reportsync import messages
 from reportsync.errors import InvalidFilesError, LoadError, Problem
-from reportsync.loader import find_report_files, load_file
-from reportsync.models import Document, ReportSpec, api_body
 from reportsync.fastcheck import is_valid_report
+from reportsync.loader import find_report_files, load_file
+from reportsync.models import DesiredReport, Document, api_body
 from reportsync.schema import REPORT_SCHEMA, load_schema
 
-TYPE_CHECKING = False  # typing stays off the start-up path; mypy reads this name as True
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
@@ -114,7 +114,7 @@ def _whole_number_problems(document: Document) -> list[Problem]:
     return problems
 
 
-def check_document(document: Document) -> tuple[ReportSpec | None, list[Problem]]:
+def check_document(document: Document) -> tuple[DesiredReport | None, list[Problem]]:
     if not isinstance(document.data, dict):
         kind = "a list" if isinstance(document.data, list) else f"{messages.show(document.data)}"
         where = f"document {document.index + 1}" if document.index else "the file"
@@ -127,7 +127,7 @@ def check_document(document: Document) -> tuple[ReportSpec | None, list[Problem]
         return None, problems
     data = document.data
     lines = tuple(document.locate(("destinations", i))[0] for i in range(len(data["destinations"])))
-    return ReportSpec(api_body(data), document.file, document.line, data.get("id"), lines), []
+    return DesiredReport(api_body(data), document.file, document.line, data.get("id"), lines), []
 
 
 def _repeated_destinations(document: Document) -> list[Problem]:
@@ -144,11 +144,11 @@ def _repeated_destinations(document: Document) -> list[Problem]:
     return problems
 
 
-def cross_check(specs: Sequence[ReportSpec]) -> list[Problem]:
+def cross_check(specs: Sequence[DesiredReport]) -> list[Problem]:
     """Two files may not declare the same (environment, report_name) or pin the same id."""
     problems: list[Problem] = []
-    by_identity: dict[Any, ReportSpec] = {}
-    by_id: dict[str, ReportSpec] = {}
+    by_identity: dict[Any, DesiredReport] = {}
+    by_id: dict[str, DesiredReport] = {}
     for spec in specs:
         first = by_identity.setdefault(spec.identity, spec)
         if first is not spec:
@@ -182,13 +182,13 @@ def display_path(path: str) -> str:
         return path
 
 
-def collect(folder: str | os.PathLike[str]) -> tuple[list[ReportSpec], list[Problem], int]:
+def collect(folder: str | os.PathLike[str]) -> tuple[list[DesiredReport], list[Problem], int]:
     """Load and check every report file: (specs, all problems, files read)."""
     folder = os.path.normpath(folder)  # "reports/" and "./reports" name files as "reports" does
     if not os.path.isdir(folder):
         message = "reports folder not found" if not os.path.exists(folder) else "not a folder"
         return [], [Problem(display_path(folder), 0, 0, message)], 0
-    specs: list[ReportSpec] = []
+    specs: list[DesiredReport] = []
     problems: list[Problem] = []
     files = find_report_files(folder)
     prefix, shown = len(folder), display_path(folder)  # one relpath for the folder, not per file
@@ -207,7 +207,7 @@ def collect(folder: str | os.PathLike[str]) -> tuple[list[ReportSpec], list[Prob
     return specs, problems, len(files)
 
 
-def load_desired(folder: str | os.PathLike[str]) -> tuple[ReportSpec, ...]:
+def load_desired(folder: str | os.PathLike[str]) -> tuple[DesiredReport, ...]:
     """The desired state, or InvalidFilesError carrying every problem found."""
     specs, problems, _ = collect(folder)
     if problems:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reportsync.emulator.cli import add_arguments, run
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from reportsync.emulator.faults import Faults
     from reportsync.emulator.server import Emulator

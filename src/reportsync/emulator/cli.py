@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 
 from reportsync.constants import EMULATOR_DEMO_KEY, KEY_ENV, RESTART_HEADER, URL_ENV
 from reportsync.emulator.flags import (
@@ -22,6 +21,7 @@ from reportsync.emulator.flags import (
     _seed,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from reportsync.emulator.faults import Faults
 
@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
 
     if problem := _unreachable(args):
         print(f"reportsync emulator: {problem}", file=sys.stderr)
-        return 2
+        return 1  # a usage mistake, as everywhere in reportsync
     try:
         emulator = Emulator(
             host=args.host,

@@ -1,14 +1,17 @@
-"""Opening the remote side of a run: the real API from the environment, or a built-in emulator."""
+"""Reaching the API for a run: the real one from the environment, or a built-in demo emulator."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
+from reportsync.config import Project
 from reportsync.console import Console
-from reportsync.project import Project
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from reportsync.client import Client
 
 # What the in-process demo emulator holds before a `--emulator` run, so that a newcomer's first plan of
 # the example reports shows a create, an update and an unmanaged report rather than only creates.
@@ -32,17 +35,17 @@ DEMO_REMOTE: tuple[dict[str, Any], ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Remote:
-    client: Any  # reportsync.client.Client; typed loosely so this module need not import requests
-    api_url: str
-
-
 @contextmanager
-def open_remote(project: Project, console: Console, emulator: bool, parallelism: int = 4) -> Iterator[Remote]:
+def open_client(project: Project, console: Console, emulator: bool = False) -> Iterator[Client]:
+    """A client for the project's API (settings from the environment), or for a built-in demo emulator.
+
+    Raises ConfigError when the key or URL is missing or unsafe; the client's clock and sleep are the
+    console's, so tests never wait for real.
+    """
     from reportsync.client import Client
     from reportsync.settings import Settings, load_settings
 
+    pool_size = max(project.parallelism, 4) * 2
     if emulator:
         from reportsync.emulator import Emulator
 
@@ -51,10 +54,14 @@ def open_remote(project: Project, console: Console, emulator: bool, parallelism:
                 emu.add_report(report)
             console.info(f"Using a built-in emulator at {emu.url} (demo data; nothing real is touched).")
             settings = Settings(api_url=emu.url, key=emu.key)
-            with Client(settings, log=console.log, pool_size=max(parallelism, 4) * 2) as client:
-                yield Remote(client, settings.api_url)
+            with Client(
+                settings, log=console.log, pool_size=pool_size, clock=console.clock, sleep=console.sleep
+            ) as client:
+                yield client
         return
     settings = load_settings(console.env, project.key_env)
     console.secrets.add(settings.key)
-    with Client(settings, log=console.log, pool_size=max(parallelism, 4) * 2) as client:
-        yield Remote(client, settings.api_url)
+    with Client(
+        settings, log=console.log, pool_size=pool_size, clock=console.clock, sleep=console.sleep
+    ) as client:
+        yield client

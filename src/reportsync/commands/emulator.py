@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
-
 from reportsync.console import Console
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from argparse import Namespace
 
-def run_emulator(args: argparse.Namespace, console: Console) -> int:
+
+def run(args: Namespace, console: Console) -> int:
     from reportsync import emulator
 
     return emulator.run(args)

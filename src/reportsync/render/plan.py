@@ -1,30 +1,16 @@
-"""Plans and apply results as text (Terraform-shaped), JSON and Markdown."""
+"""A Plan as text (Terraform-shaped), JSON and Markdown for a pull-request comment."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any
 
-from reportsync.apply import ApplyResult, ChangeResult
 from reportsync.constants import WRITABLE_FIELDS
 from reportsync.plan import Change, Plan
+from reportsync.render import FORMAT_VERSION, Paint, plain, value
 
-FORMAT_VERSION = "1"
 MARKDOWN_LIMIT = 65_000
 SYMBOL = {"create": "+", "update": "~", "delete": "-"}
 COLOR = {"create": "32", "update": "33", "delete": "31"}
-Paint = Callable[[str, str], str]
-
-
-def _plain(text: str, code: str) -> str:
-    return text
-
-
-def value(v: Any) -> str:
-    if isinstance(v, list):
-        return "[" + ", ".join(str(d.get("id", d)) if isinstance(d, dict) else str(d) for d in v) + "]"
-    return json.dumps(v, ensure_ascii=False)
 
 
 def change_title(change: Change) -> str:
@@ -38,7 +24,7 @@ def change_title(change: Change) -> str:
     return text
 
 
-def change_lines(change: Change, paint: Paint = _plain) -> list[str]:
+def change_lines(change: Change, paint: Paint = plain) -> list[str]:
     symbol = paint(SYMBOL[change.action], COLOR[change.action])
     lines = [f"  {symbol} {change_title(change)}"]
     if change.action == "update":
@@ -59,7 +45,7 @@ def summary_line(plan: Plan) -> str:
     return text + (" [partial: --target]" if plan.partial else "")
 
 
-def render_plan_text(plan: Plan, reports_label: str = "reports/", paint: Paint = _plain) -> str:
+def render_plan_text(plan: Plan, reports_label: str = "reports/", paint: Paint = plain) -> str:
     lines: list[str] = []
     if plan.partial:
         lines.append(f"Partial run: only reports matching {', '.join(plan.options.targets)} (--target).")
@@ -128,7 +114,7 @@ def render_plan_markdown(plan: Plan, title: str = "reportsync plan") -> str:
     if not plan.changes:
         return head + "\nNo changes. Remote reports match the files."
     rows = [
-        f"| {SYMBOL[c.action]} {c.action} | {_md(c.report_name)} | {c.environment} | "
+        f"| {SYMBOL[c.action]} {c.action} | {markdown_cell(c.report_name)} | {c.environment} | "
         f"{c.remote_id or ''} | {c.file or ''} |"
         for c in plan.changes
     ]
@@ -136,7 +122,7 @@ def render_plan_markdown(plan: Plan, title: str = "reportsync plan") -> str:
     return _fit(head, rows, body)
 
 
-def _md(text: str) -> str:
+def markdown_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
@@ -158,53 +144,10 @@ def _fit(head: str, rows: list[str], body: str) -> str:
     return head + "\n" + table_head + table + "\n" + start + details + end
 
 
-def result_line(result: ApplyResult) -> str:
-    created, updated, deleted = (result.count(a) for a in ("create", "update", "delete"))
-    text = f"{created} created, {updated} updated, {deleted} deleted."
-    if result.failed or result.skipped:
-        return (
-            f"Apply finished with errors: {text} {len(result.failed)} failed, {len(result.skipped)} skipped."
-        )
-    return f"Apply complete: {text}"
-
-
-def result_row(r: ChangeResult) -> str:
-    note = f" — {r.message}" if r.message else ""
-    created = f" → id {r.remote_id}" if r.change.action == "create" and r.remote_id else ""
-    return f"  {r.status:<8} {SYMBOL[r.change.action]} {change_title(r.change)}{created}{note}"
-
-
-def render_result_text(result: ApplyResult) -> str:
-    lines = [result_row(r) for r in result.results]
-    return "\n".join([*lines, "", result_line(result)] if lines else [result_line(result)])
-
-
-def result_json(result: ApplyResult) -> dict[str, Any]:
-    rows = [
-        {
-            **change_json(r.change),
-            "status": r.status,
-            "id": r.remote_id or r.change.remote_id,
-            "message": r.message,
-        }
-        for r in result.results
-    ]
-    summary = {
-        f"{a}d" if a != "create" else "created": result.count(a) for a in ("create", "update", "delete")
-    }
-    summary |= {"failed": len(result.failed), "skipped": len(result.skipped)}
-    return {"format_version": FORMAT_VERSION, "results": rows, "summary": summary}
-
-
-def render_result_markdown(result: ApplyResult, title: str = "reportsync apply") -> str:
-    if not result.results:
-        return f"### {title}\n\n**No changes: the remote reports already match the files.**"
-    lines = [f"### {title}", "", f"**{result_line(result)}**", ""]
-    if result.results:
-        lines += ["| status | action | report | environment | id | message |", "|---|---|---|---|---|---|"]
-        lines += [
-            f"| {r.status} | {r.change.action} | {_md(r.change.report_name)} | {r.change.environment} | "
-            f"{r.remote_id or ''} | {_md(r.message)} |"
-            for r in result.results
-        ]
-    return "\n".join(lines)
+def plan_totals_line(plans: list[Plan]) -> str:
+    """The closing line of a run over several projects."""
+    totals = {key: sum(plan_summary(p)[key] for p in plans) for key in plan_summary(plans[0])}
+    return (
+        f"All projects: {totals['create']} to create, {totals['update']} to update, "
+        f"{totals['delete']} to delete. ({totals['unchanged']} unchanged, {totals['unmanaged']} unmanaged)"
+    )

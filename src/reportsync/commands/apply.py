@@ -1,0 +1,120 @@
+"""`reportsync apply`: plan (or read a saved plan), confirm, and carry the changes out."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+
+from reportsync.apply import ApplyResult, ChangeResult, apply_plan, stale_changes
+from reportsync.client import Client
+from reportsync.commands import projects_of
+from reportsync.commands.plan import ProjectPlan, guard_thresholds, make_plan, show_plans
+from reportsync.config import Project
+from reportsync.connection import open_client
+from reportsync.console import Console
+from reportsync.errors import ExitStatus, Problem, SafetyError
+from reportsync.plan import Plan
+from reportsync.render import by_project, json_text, project_heading
+from reportsync.render.result import (
+    render_result_markdown,
+    render_result_text,
+    result_json,
+    result_line,
+    result_row,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from argparse import Namespace
+
+
+def run(args: Namespace, console: Console) -> int:
+    """Plan every project, show every plan, confirm once, then apply project by project."""
+    projects = projects_of(args)
+    if args.plan_file and len(projects) > 1:
+        raise SafetyError("a plan file holds one project's plan: add --project NAME")
+    outcomes: list[tuple[Project, ApplyResult]] = []
+    with ExitStack() as stack:
+        staged: list[tuple[ProjectPlan, Client]] = []
+        for project in projects:
+            client = stack.enter_context(open_client(project, console, args.emulator))
+            if args.plan_file:
+                plan = saved_plan(args.plan_file, client, console, project)
+            else:
+                plan = make_plan(project, client, args, console)
+            staged.append((ProjectPlan(project, plan, client.api_url), client))
+        if args.format == "text":
+            show_plans([p for p, _ in staged], args, console, summary=False)
+        guard_thresholds([p for p, _ in staged], args)
+        if any(p.plan.changes for p, _ in staged) and not args.plan_file:
+            confirm(args, console)  # a saved plan was reviewed when it was made, as with Terraform
+        for p, client in staged:
+            result = apply_plan(p.plan, client, p.project.parallelism, lambda r: progress(r, console))
+            outcomes.append((p.project, result))
+    report_results(outcomes, args, console)
+    failed = any(r.failed or r.skipped for _, r in outcomes)
+    return ExitStatus.PARTIAL if failed else ExitStatus.OK
+
+
+def saved_plan(path: str, client: Client, console: Console, project: Project) -> Plan:
+    """The plan saved in `path`; SafetyError if it was made elsewhere or the remote state moved since."""
+    from reportsync.planfile import load_plan
+
+    plan, api_url, made_for = load_plan(path)
+    if made_for != project.name:
+        raise SafetyError(f"{path} was made for project {made_for!r}, not {project.name!r}: add --project")
+    if api_url.rstrip("/") != client.api_url.rstrip("/"):
+        raise SafetyError(f"{path} was made against {api_url}, not {client.api_url}: make a new plan")
+    console.info(f"Checking that the remote reports have not changed since {path} was made...")
+    stale = stale_changes(plan, client.list_reports())
+    if stale:
+        raise SafetyError(
+            f"{path} is stale, nothing was applied: "
+            + "; ".join(stale)
+            + ". Run `reportsync plan --out` again."
+        )
+    return plan
+
+
+def confirm(args: Namespace, console: Console) -> None:
+    """Returns once the user typed yes (or --auto-approve); SafetyError otherwise."""
+    if args.auto_approve:
+        return
+    if not console.inp.isatty():
+        raise SafetyError(
+            "refusing to apply without confirmation in a non-interactive run: "
+            "pass --auto-approve (as CI does) after reviewing the plan"
+        )
+    console.err.write("\nDo you want to apply these changes? Only 'yes' will be accepted: ")
+    console.err.flush()
+    if console.inp.readline().strip() != "yes":
+        raise SafetyError("apply cancelled: nothing was changed")
+
+
+def progress(result: ChangeResult, console: Console) -> None:
+    console.info(result_row(result).strip())
+
+
+def report_results(outcomes: list[tuple[Project, ApplyResult]], args: Namespace, console: Console) -> None:
+    many = len(outcomes) > 1
+    if args.format == "json":
+        docs = [result_json(r) for _, r in outcomes]
+        console.print(json_text(by_project([p.name for p, _ in outcomes], docs) if many else docs[0]))
+    for project, result in outcomes:
+        if args.format == "text" and result.results:
+            console.print()
+            if many:
+                console.print(project_heading(project.name, console.paint))
+            console.print(render_result_text(result))
+        if not args.no_summary:
+            title = f"reportsync apply — {project.name}" if many else "reportsync apply"
+            console.append_summary(render_result_markdown(result, title))
+        console.annotate(
+            [
+                Problem(r.change.file, r.change.line, 0, f"{r.change.action} failed: {r.message}")
+                for r in result.failed
+                if r.change.file
+            ]
+        )
+    if args.format == "text" and many:
+        total = ApplyResult(tuple(r for _, res in outcomes for r in res.results))
+        console.print(f"All projects: {result_line(total)}")
