@@ -9,12 +9,13 @@ from helpers import report
 
 from reportsync.errors import PlanError
 from reportsync.models import DesiredReport, Destination, RemoteReport, normalize
-from reportsync.plan import PlanOptions, build_plan, fingerprint, threshold_breach
+from reportsync.plan import PlanOptions, build_plan, diff_report, fingerprint, threshold_breach
 
 DESTS = (
     Destination("target_integration", "int-wh-01", "Webhooks"),
     Destination("target_integration", "int-slack-01", "Slack"),
 )
+LABELS = {(d.type, d.id): d.label for d in DESTS}
 
 
 def payload(name: str = "Daily", **fields: Any) -> dict[str, Any]:
@@ -60,15 +61,29 @@ def test_update_per_field(field: str, old: Any, new: Any) -> None:
     assert [(f.name, f.old, f.new) for f in change.fields] == [(field, old, new)]
 
 
-def test_destination_change_is_one_field() -> None:
-    two = [
-        {"type": "target_integration", "id": "int-wh-01"},
-        {"type": "target_integration", "id": "int-slack-01"},
-    ]
-    plan = build_plan([spec(destinations=two)], [remote("r1")], DESTS)
-    [field] = plan.changes[0].fields
+DEST_DIFFS = [
+    # (remote ids, desired ids, added, removed)
+    (["int-wh-01"], ["int-wh-01", "int-slack-01"], ["int-slack-01"], []),
+    (["int-wh-01", "int-slack-01"], ["int-slack-01"], [], ["int-wh-01"]),
+    (["int-wh-01"], ["int-slack-01"], ["int-slack-01"], ["int-wh-01"]),
+    (["int-slack-01", "int-wh-01"], ["int-wh-01", "int-gone"], ["int-gone"], ["int-slack-01"]),
+]
+
+
+@pytest.mark.parametrize(("before", "after", "added", "removed"), DEST_DIFFS)
+def test_destinations_diff_item_by_item_with_labels(
+    before: list[str], after: list[str], added: list[str], removed: list[str]
+) -> None:
+    def dests(ids: list[str]) -> list[dict[str, str]]:
+        return [{"type": "target_integration", "id": i} for i in ids]
+
+    change = diff_report(spec(destinations=dests(after)), remote("r1", destinations=dests(before)), LABELS)
+    assert change is not None
+    [field] = change.fields
     assert field.name == "destinations"
-    assert [d["id"] for d in field.new] == ["int-slack-01", "int-wh-01"]
+    assert [d.id for d in field.added] == added and [d.id for d in field.removed] == removed
+    shown = {d.id: d.label for d in (*field.added, *field.removed)}
+    assert shown == {i: LABELS.get(("target_integration", i), "") for i in added + removed}
 
 
 def test_reordered_destinations_and_labels_are_not_changes() -> None:

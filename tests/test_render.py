@@ -83,3 +83,13 @@ def test_result_text_and_json() -> None:
     assert render_result_text(ApplyResult((results[0],))).endswith(
         "Apply complete: 0 created, 1 updated, 0 deleted."
     )
+
+
+def test_a_destination_change_shows_each_item_with_its_label() -> None:
+    desired = DesiredReport(
+        {**BASE, "destinations": [{"type": "target_integration", "id": "int-slack-01"}]}, "reports/a.yaml", 1
+    )
+    remote = RemoteReport("r1", {**BASE, "id": "r1"})
+    dests = (*DESTS, Destination("target_integration", "int-slack-01", "Slack: #growth"))
+    text = render_plan_text(build_plan([desired], [remote], dests))
+    assert "      ~ destinations:\n          - int-wh-01\n          + int-slack-01 (Slack: #growth)" in text

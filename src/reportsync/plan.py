@@ -27,9 +27,13 @@ Action = Literal["create", "update", "delete"]
 
 @dataclass(frozen=True, slots=True)
 class FieldChange:
+    """One changed field; for `destinations`, also the items added and removed by (type, id)."""
+
     name: str
     old: Any
     new: Any
+    added: tuple[Destination, ...] = ()
+    removed: tuple[Destination, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +117,9 @@ def build_plan(
     pairs = match_reports(desired, remote)
     changes: list[Change] = []
     unchanged = 0
+    labels = {(d.type, d.id): d.label for d in destinations}
     for spec in selected:
-        change = diff_report(spec, pairs.get(spec.where))
+        change = diff_report(spec, pairs.get(spec.where), labels)
         if change is None:
             unchanged += 1
         else:
@@ -222,7 +227,10 @@ def check_destinations(desired: Sequence[DesiredReport], destinations: Sequence[
         raise PlanError(_summarise(problems), tuple(problems))
 
 
-def diff_report(spec: DesiredReport, remote: RemoteReport | None) -> Change | None:
+def diff_report(
+    spec: DesiredReport, remote: RemoteReport | None, labels: Mapping[tuple[str, str], str] | None = None
+) -> Change | None:
+    """The change that makes `remote` match `spec` (None: they match); `labels` name destinations."""
     env, name = spec.identity
     after = normalize(spec.payload)
     body = api_body(spec.payload)
@@ -240,17 +248,55 @@ def diff_report(spec: DesiredReport, remote: RemoteReport | None) -> Change | No
         spec.line,
         before,
         after,
-        field_changes(before, after),
+        field_changes(before, after, labels or {}),
         fingerprint(remote.payload),
         body,
     )
 
 
-def field_changes(before: Payload, after: Payload) -> tuple[FieldChange, ...]:
+def field_changes(
+    before: Payload, after: Payload, labels: Mapping[tuple[str, str], str]
+) -> tuple[FieldChange, ...]:
+    """The changed fields of two normalised payloads, in canonical order; destinations item by item."""
     from deepdiff import DeepDiff
 
-    roots = DeepDiff(before, after, ignore_order=False).affected_root_keys
-    return tuple(FieldChange(k, before.get(k), after.get(k)) for k in sorted(roots, key=_field_order))
+    diff = DeepDiff(before, after, ignore_order=True, view="tree", iterable_compare_func=_same_destination)
+    added: list[Destination] = []
+    removed: list[Destination] = []
+    for kind in diff:
+        for level in diff[kind]:
+            path = level.path(output_format="list")
+            if path and path[0] == "destinations":
+                removed += _destinations(level.t1, labels)
+                added += _destinations(level.t2, labels)
+    return tuple(
+        FieldChange(name, before.get(name), after.get(name))
+        if name != "destinations"
+        else FieldChange(name, before.get(name), after.get(name), _sorted(added), _sorted(removed))
+        for name in sorted(diff.affected_root_keys, key=_field_order)
+    )
+
+
+def _same_destination(x: Any, y: Any, level: Any = None) -> bool:
+    """deepdiff's pairing rule: destinations are the same item when (type, id) are equal."""
+    from deepdiff.helper import CannotCompare
+
+    if isinstance(x, dict) and isinstance(y, dict) and "id" in x and "id" in y:
+        return bool((x.get("type"), x["id"]) == (y.get("type"), y["id"]))
+    raise CannotCompare() from None
+
+
+def _destinations(value: Any, labels: Mapping[tuple[str, str], str]) -> list[Destination]:
+    """The destination items a diff level holds on one side (a whole list when the field came or went)."""
+    items = value if isinstance(value, list) else [value]
+    found = [
+        (str(d.get("type", "")), str(d.get("id", ""))) for d in items if isinstance(d, dict) and "id" in d
+    ]
+    return [Destination(t, i, labels.get((t, i), "")) for t, i in found]
+
+
+def _sorted(items: list[Destination]) -> tuple[Destination, ...]:
+    return tuple(sorted(set(items), key=lambda d: (d.type, d.id)))
 
 
 def _field_order(name: Any) -> int:

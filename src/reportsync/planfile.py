@@ -9,7 +9,7 @@ from dataclasses import asdict
 from typing import Any
 
 from reportsync.errors import ReportsyncError
-from reportsync.models import normalize
+from reportsync.models import Destination, normalize
 from reportsync.plan import Change, FieldChange, Plan, PlanOptions, Unmanaged
 
 PLAN_KIND = "reportsync-plan"
@@ -78,5 +78,11 @@ def _change_from(c: dict[str, Any]) -> Change:
     elif not isinstance(body, dict) or normalize(body) != after:
         # What apply sends must be what the reviewed plan showed.
         raise ValueError(f"the body of {c['action']} {c['report_name']!r} does not match its 'after'")
-    fields = tuple(FieldChange(**f) for f in c["fields"])
+    fields = tuple(_field_from(f) for f in c["fields"])
     return Change(**{**c, "fields": fields})
+
+
+def _field_from(f: dict[str, Any]) -> FieldChange:
+    added = tuple(Destination(**d) for d in f["added"])
+    removed = tuple(Destination(**d) for d in f["removed"])
+    return FieldChange(f["name"], f["old"], f["new"], added, removed)

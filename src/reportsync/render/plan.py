@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from reportsync.constants import WRITABLE_FIELDS
-from reportsync.plan import Change, Plan
+from reportsync.plan import Change, FieldChange, Plan
 from reportsync.render import FORMAT_VERSION, Paint, plain, value
 
 MARKDOWN_LIMIT = 65_000
@@ -28,13 +29,25 @@ def change_lines(change: Change, paint: Paint = plain) -> list[str]:
     symbol = paint(SYMBOL[change.action], COLOR[change.action])
     lines = [f"  {symbol} {change_title(change)}"]
     if change.action == "update":
-        lines += [f"      ~ {f.name}: {value(f.old)} -> {value(f.new)}" for f in change.fields]
+        for f in change.fields:
+            lines += field_lines(f)
     else:
         shown = change.after if change.action == "create" else change.before
         for key in WRITABLE_FIELDS:
             if shown and key in shown and key not in ("report_name", "environment"):
                 lines.append(f"      {SYMBOL[change.action]} {key}: {value(shown[key])}")
     return lines
+
+
+def field_lines(f: FieldChange) -> list[str]:
+    """One update's field: `old -> new`, or the destinations added and removed, with their labels."""
+    if not (f.added or f.removed):
+        return [f"      ~ {f.name}: {value(f.old)} -> {value(f.new)}"]
+    return [f"      ~ {f.name}:"] + [
+        f"          {sign} {d.id}" + (f" ({d.label})" if d.label else "")
+        for sign, items in (("-", f.removed), ("+", f.added))
+        for d in items
+    ]
 
 
 def summary_line(plan: Plan) -> str:
@@ -75,8 +88,15 @@ def change_json(change: Change) -> dict[str, Any]:
         "line": change.line or None,
         "before": change.before,
         "after": change.after,
-        "fields": [{"name": f.name, "old": f.old, "new": f.new} for f in change.fields],
+        "fields": [field_json(f) for f in change.fields],
     }
+
+
+def field_json(f: FieldChange) -> dict[str, Any]:
+    data = {"name": f.name, "old": f.old, "new": f.new}
+    if f.added or f.removed:
+        data |= {"added": [asdict(d) for d in f.added], "removed": [asdict(d) for d in f.removed]}
+    return data
 
 
 def plan_summary(plan: Plan) -> dict[str, int]:
