@@ -62,13 +62,6 @@ class VirtualClock:
             self.sleeps.append(seconds)
 
 
-class RealClock:
-    """The real clock, for the few scenarios whose server limits requests per second of real time."""
-
-    clock = staticmethod(time.monotonic)
-    sleep = staticmethod(time.sleep)
-
-
 def report(name: str = "Daily revenue", **fields: Any) -> dict[str, Any]:
     """A valid report payload; keyword arguments override fields."""
     return {**REPORT, "report_name": name, "destinations": list(REPORT["destinations"]), **fields}
@@ -89,7 +82,7 @@ def run_cli(
     *argv: str,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
-    clock: VirtualClock | RealClock | None = None,
+    clock: VirtualClock | None = None,
     stdin: str = "",
 ) -> CliResult:
     """The CLI in process, with captured streams and a virtual clock (pass one to read its sleeps)."""

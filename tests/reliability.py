@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers import CliResult, RealClock, report, run_cli, write_reports
+from helpers import CliResult, VirtualClock, report, run_cli, write_reports
 
 from reportsync.emulator import Emulator
 from reportsync.models import normalize
@@ -80,8 +80,8 @@ def env_for(emu: Emulator) -> dict[str, str]:
     return {"QONVERSION_SECRET_KEY": emu.key, "QONVERSION_API_URL": emu.url}
 
 
-def apply(folder: Path, env: dict[str, str], *extra: str, real_time: bool = False) -> CliResult:
-    """apply --auto-approve --prune --force; `real_time` for a server that limits requests per second."""
+def apply(folder: Path, env: dict[str, str], *extra: str, clock: VirtualClock | None = None) -> CliResult:
+    """apply --auto-approve --prune --force; pass the clock a rate-limited emulator also reads."""
     return run_cli(
         "apply",
         "--reports",
@@ -92,7 +92,7 @@ def apply(folder: Path, env: dict[str, str], *extra: str, real_time: bool = Fals
         "--no-color",
         *extra,
         env=env,
-        clock=RealClock() if real_time else None,
+        clock=clock,
     )
 
 

@@ -8,7 +8,7 @@ from email.utils import formatdate
 from pathlib import Path
 
 import pytest
-from helpers import KEY
+from helpers import KEY, VirtualClock
 from reliability import (
     Scenario,
     apply,
@@ -83,8 +83,10 @@ def test_fault_survived(name: str, tmp_path: Path) -> None:
     with Emulator(key=KEY, seed=11) as emu:
         # A listing fault needs a second page: 130 reports (PAGE_LIMIT is 100).
         case = scenario(emu, tmp_path / "reports", n=130 if name in LISTING else 40)
+        clock = VirtualClock()
+        emu.faults.clock = clock.clock  # the rate limiter and the client's backoff share virtual time
         arm(emu.faults)
-        result = apply(case.folder, env_for(emu), *flags, real_time="rate limit" in name)
+        result = apply(case.folder, env_for(emu), *flags, clock=clock)
         assert result.code == 0, result.out + result.err
         assert summary_line(result) == COMPLETE
         assert "Traceback" not in result.err
@@ -228,8 +230,10 @@ def test_read_timeout_survived(where: str, tmp_path: Path) -> None:
 def test_sustained_rate_limit_with_retry_after_0_survived(tmp_path: Path) -> None:
     with Emulator(key=KEY, seed=11) as emu:
         case = scenario(emu, tmp_path / "reports")
+        clock = VirtualClock()
+        emu.faults.clock = clock.clock
         emu.faults.rate_limit(5, "0")
-        result = apply(case.folder, env_for(emu), "--parallelism", "8", real_time=True)
+        result = apply(case.folder, env_for(emu), "--parallelism", "8", clock=clock)
         emu.faults.clear()
         assert result.code in (0, 4) and max(identities(emu).values()) == 1  # truthful either way
         assert result.code == 0, summary_line(result)

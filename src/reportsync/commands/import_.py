@@ -14,8 +14,9 @@ from reportsync.connection import open_client
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, ReportsyncError
 from reportsync.importer import SCHEMA_FILE, ImportFile, Skipped, plan_import
+from reportsync.match import matches
 from reportsync.models import DesiredReport, Destination, RemoteReport
-from reportsync.plan import PlanOptions, Unmanaged, build_plan, matches
+from reportsync.plan import PlanOptions, Unmanaged, build_plan
 from reportsync.render import by_project, json_text, project_heading
 from reportsync.render.listing import identity_json, import_text
 

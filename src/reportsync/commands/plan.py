@@ -10,7 +10,8 @@ from reportsync.config import Project
 from reportsync.connection import open_client
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, SafetyError
-from reportsync.plan import Plan, PlanOptions, build_plan, matches, threshold_breach
+from reportsync.match import matches
+from reportsync.plan import Plan, PlanOptions, build_plan, threshold_breach
 from reportsync.render import by_project, json_text, project_heading
 from reportsync.render.plan import plan_json, plan_totals_line, render_plan_markdown, render_plan_text
 

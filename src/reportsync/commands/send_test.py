@@ -10,8 +10,8 @@ from reportsync.config import Project
 from reportsync.connection import open_client
 from reportsync.console import Console
 from reportsync.errors import ApiError, ExitStatus, ReportsyncError
+from reportsync.match import match_reports
 from reportsync.models import DesiredReport, RemoteReport
-from reportsync.plan import match_reports
 from reportsync.render import json_text, quoted
 from reportsync.render.listing import send_test_text
 from reportsync.validate import load_desired

@@ -40,10 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--honour-idempotency", action="store_true", help="POST honours an Idempotency-Key header"
     )
-    _add_fault_arguments(parser.add_argument_group("fault injection"))
+    group = parser.add_argument_group("fault injection")
+    _add_rate_faults(group)
+    _add_call_faults(group)
 
 
-def _add_fault_arguments(group: argparse._ArgumentGroup) -> None:
+def _add_rate_faults(group: argparse._ArgumentGroup) -> None:
     add = group.add_argument
     add("--latency", metavar="MS", type=_latency, default=0.0, help="added latency per request")
     add("--rate-limit", metavar="R", type=_rate, help="over R requests/s answer 429")
@@ -55,6 +57,10 @@ def _add_fault_arguments(group: argparse._ArgumentGroup) -> None:
         default="1",
         help="Retry-After of injected 429s: seconds, HTTP-date or 'none' (default 1)",
     )
+
+
+def _add_call_faults(group: argparse._ArgumentGroup) -> None:
+    add = group.add_argument
     add(
         "--fail",
         metavar="METHOD:PATH_GLOB:STATUS[:COUNT]",

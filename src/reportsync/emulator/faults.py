@@ -51,8 +51,7 @@ class _Bucket:
     def capacity(self) -> float:
         return max(1.0, self.rate)
 
-    def take(self) -> bool:
-        now = time.monotonic()
+    def take(self, now: float) -> bool:
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         if self.tokens < 1.0:
@@ -66,6 +65,8 @@ class Faults:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        # The rate limiter's clock (monotonic seconds); a test shares its virtual clock with the client.
+        self.clock: Callable[[], float] = time.monotonic
         self.latency = 0.0
         self._queued_429: list[str | None] = []
         self._bucket: _Bucket | None = None
@@ -83,7 +84,7 @@ class Faults:
                 self._bucket = None
             else:
                 capacity = max(1.0, rps)
-                self._bucket = _Bucket(rps, capacity, time.monotonic(), retry_after)
+                self._bucket = _Bucket(rps, capacity, self.clock(), retry_after)
 
     def fail(self, method: str, path_glob: str, status: int, count: int = 1) -> None:
         self._arm(_Rule("fail", count, method, path_glob, status=status))
@@ -120,7 +121,7 @@ class Faults:
         with self._lock:
             if self._queued_429:
                 return Verdict("reject", 429, self._queued_429.pop(0))
-            if self._bucket is not None and not self._bucket.take():
+            if self._bucket is not None and not self._bucket.take(self.clock()):
                 return Verdict("reject", 429, self._bucket.retry_after)
             for rule in self._rules:
                 if rule.kind in ("reset", "fail") and rule.matches(method, path):

@@ -1,0 +1,86 @@
+"""Pairing desired reports with remote ones, and the checks that make a plan safe to build."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Sequence
+from fnmatch import fnmatchcase
+
+from reportsync.errors import PlanError, Problem
+from reportsync.models import DesiredReport, Destination, Identity, RemoteReport
+
+
+def matches(name: str, globs: Sequence[str]) -> bool:
+    return any(fnmatchcase(name, g) for g in globs)
+
+
+def match_reports(
+    desired: Sequence[DesiredReport], remote: Sequence[RemoteReport]
+) -> dict[str, RemoteReport | None]:
+    """Pair each desired report (by its `where`) with its remote report, or None for a create."""
+    by_id = {r.id: r for r in remote}
+    pinned = {s.pinned_id for s in desired if s.pinned_id}
+    by_identity: dict[Identity, list[RemoteReport]] = defaultdict(list)
+    for report in remote:
+        if report.id not in pinned:  # a pinned report is matched by id only, whatever its name
+            by_identity[report.identity].append(report)
+    pairs: dict[str, RemoteReport | None] = {}
+    problems: list[Problem] = []
+    for spec in desired:
+        found = [by_id[spec.pinned_id]] if spec.pinned_id in by_id else []
+        if not spec.pinned_id:
+            found = by_identity.get(spec.identity, [])
+        problem = _match_problem(spec, found)
+        if problem:
+            problems.append(problem)
+        pairs[spec.where] = found[0] if found else None
+    if problems:
+        raise PlanError(_summarise(problems), tuple(problems))
+    return pairs
+
+
+def _match_problem(spec: DesiredReport, found: list[RemoteReport]) -> Problem | None:
+    if spec.pinned_id and not found:
+        text = (
+            f"id {spec.pinned_id!r} is pinned but no remote report has it; "
+            "remove `id:` to create the report anew"
+        )
+    elif len(found) > 1:
+        env, name = spec.identity
+        text = (
+            f"{len(found)} remote reports are named {name!r} ({env}): "
+            f"ids {', '.join(r.id for r in found)}; pin one by adding `id: {found[0].id}` to the file"
+        )
+    else:
+        return None
+    return Problem(spec.file, spec.line, 0, text)
+
+
+def _summarise(problems: Sequence[Problem]) -> str:
+    count = len(problems)
+    return f"the plan stopped at {count} problem{'s' if count != 1 else ''}; nothing was changed."
+
+
+def check_destinations(desired: Sequence[DesiredReport], destinations: Sequence[Destination]) -> None:
+    """Every destination a file names must exist in the listing, before any change is planned."""
+    known = {(d.type, d.id) for d in destinations}
+    known_ids = sorted(d.id for d in destinations)
+    problems: list[Problem] = []
+    for spec in desired:
+        for index, dest in enumerate(spec.payload["destinations"]):
+            if (dest["type"], dest["id"]) in known:
+                continue
+            close = difflib.get_close_matches(dest["id"], known_ids, n=3, cutoff=0.5)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            problems.append(
+                Problem(
+                    spec.file,
+                    spec.destination_line(index),
+                    0,
+                    f"unknown destination {dest['type']}:{dest['id']}{hint}; "
+                    f"known ids: {', '.join(known_ids) or 'none'}",
+                )
+            )
+    if problems:
+        raise PlanError(_summarise(problems), tuple(problems))
