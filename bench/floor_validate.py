@@ -1,8 +1,11 @@
-"""The floor of `reportsync validate`: start Python, import yaml, parse every file with the C loader.
+"""The floor of `reportsync validate`: the toolkit every comparable CLI uses, and parsing the files.
 
-Usage: floor_validate.py DIR. Prints how many files it parsed.
+Start Python, import yaml, argparse and dataclasses, parse the command line, parse every file with the
+C loader. Usage: floor_validate.py DIR. Prints how many files it parsed.
 """
 
+import argparse
+import dataclasses  # noqa: F401  (part of the floor: every comparable CLI keeps its data in dataclasses)
 import os
 import sys
 
@@ -10,8 +13,11 @@ import yaml
 
 
 def main():
+    parser = argparse.ArgumentParser(prog="floor")
+    parser.add_argument("folder")
+    folder = parser.parse_args().folder
     count = 0
-    for root, _, files in os.walk(sys.argv[1]):
+    for root, _, files in os.walk(folder):
         for name in files:
             if name.endswith((".yaml", ".yml")):
                 with open(os.path.join(root, name), "rb") as handle:

@@ -24,7 +24,7 @@ NOTES = {
     "relpath": "display_path: one os.path.relpath per folder (fix C, applied)",
     "getcwd": "from relpath, once per folder (fix C, applied)",
     "pathlib.py": "Path objects per file; sorting is done on strings (fix C, applied)",
-    "report_check.py": "check generated from the schema (~5 µs a document); jsonschema only if it says no",
+    "fastcheck.py": "hand-written yes/no check over constants.py; jsonschema only if it says no",
     "check_document": "schema check, whole numbers, repeated destinations, destination lines, per document",
     "resolver.py": "PyYAML implicit-tag resolution per scalar, as in the floor",
     "constructor.py": "PyYAML's Python constructors, as in the floor",
@@ -246,7 +246,7 @@ def write_results(res: Results, path: Path, analysis: str = "") -> None:
         "",
         *machine(),
         "",
-        "## Targets (issue 7)",
+        "## Targets (issues 7 and 15)",
         "",
     ]
     lines += [f"- {'PASS' if t.ok else '**MISS**'}: {t.text}" for t in res.targets()]
@@ -257,7 +257,7 @@ def write_results(res: Results, path: Path, analysis: str = "") -> None:
         "",
         *versus_table(res, "plan"),
         "",
-        "## validate vs its floor (floor_validate.py: python + yaml + C-loader parse)",
+        "## validate vs its floor (floor_validate.py: python + yaml, argparse, dataclasses + C-loader parse)",
         "",
         *versus_table(res, "validate"),
         "",

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import typing
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from reportsync import __version__
 from reportsync.console import Console
 from reportsync.errors import ExitStatus
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 Handler = Callable[[argparse.Namespace, Console], int]
 
@@ -131,7 +133,7 @@ class _Parser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
 
-    def error(self, message: str) -> typing.NoReturn:
+    def error(self, message: str) -> NoReturn:
         """A usage mistake exits 1, never 2: exit 2 means "changes found" to plan --detailed-exitcode."""
         self.print_usage(sys.stderr)
         self.exit(int(ExitStatus.ERROR), f"{self.prog}: error: {message}\n")
@@ -210,8 +212,13 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of every command; each sets `handler`, the function that runs it."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; each sets `handler`, the function that runs it.
+
+    Given the command a run names, only that one gets its arguments (the others are still listed):
+    building every command's arguments, the emulator's included, would cost each start more than validate
+    itself does on a small folder.
+    """
     parser = _Parser(
         prog="reportsync",
         description="Keep Qonversion scheduled reports in git and make the live project match.",
@@ -222,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for name, (help_text, add_arguments) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
-        add_arguments(p)
-        _common(p)
+        if command in (None, name):
+            add_arguments(p)
+            _common(p)
     return parser

@@ -20,12 +20,13 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
 
     `console` carries the streams, environment, clock and sleep; tests pass their own.
     """
-    from reportsync.arguments import build_parser
+    from reportsync.arguments import COMMANDS, build_parser
 
     if console is None:
         console = Console(sys.stdout, sys.stderr, dict(os.environ))
+    words = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
+        args = build_parser(words[0] if words and words[0] in COMMANDS else None).parse_args(words)
     except SystemExit as exc:  # argparse printed help, the version or a usage error
         return int(exc.code or 0)
     color = not args.no_color and "NO_COLOR" not in console.env and console.out.isatty()

@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
 
 from reportsync.constants import KEY_ENV
 from reportsync.errors import ConfigError, LoadError, Problem
 from reportsync.loader import parse_documents, read_text
 from reportsync.models import Document
 from reportsync.schema import CONFIG_SCHEMA
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CONFIG_FILE = "reportsync.yaml"
 DEFAULT_PROJECT = "default"
@@ -92,21 +94,21 @@ SETTINGS = ("reports", "key_env", "parallelism", "prune", "max_change_percent", 
 PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
-def load_config(path: str | Path) -> tuple[Project, ...]:
+def load_config(path: str) -> tuple[Project, ...]:
     """The projects a config file declares; ConfigError naming the file, line and column if it is wrong."""
     label = str(path)
     document = _read(path, label)
     problems = config_problems(document)
     if problems:
         raise ConfigError(_headline(len(problems), label), tuple(problems))
-    return projects_of(document.data, Path(path).parent)
+    return projects_of(document.data, os.path.dirname(path))
 
 
 def _headline(count: int, label: str) -> str:
     return f"{count} problem{'s' if count != 1 else ''} in {label}; nothing was done."
 
 
-def _read(path: str | Path, label: str) -> Document:
+def _read(path: str, label: str) -> Document:
     try:
         documents = parse_documents(read_text(path, label), label)
     except LoadError as exc:
@@ -161,18 +163,18 @@ def _name_problems(document: Document) -> list[Problem]:
     return problems
 
 
-def projects_of(data: dict[str, Any], base: Path) -> tuple[Project, ...]:
+def projects_of(data: dict[str, Any], base: str) -> tuple[Project, ...]:
     """Projects from validated config data; `reports` paths are relative to the config's folder."""
     if "projects" in data:
         return tuple(project_of(name, settings or {}, base) for name, settings in data["projects"].items())
     return (project_of(DEFAULT_PROJECT, data, base),)
 
 
-def project_of(name: str, settings: dict[str, Any], base: Path) -> Project:
+def project_of(name: str, settings: dict[str, Any], base: str) -> Project:
     default = Project()
     return Project(
         name=name,
-        reports=str(base / settings.get("reports", default.reports)),
+        reports=os.path.join(base, settings.get("reports", default.reports)),
         key_env=settings.get("key_env", default.key_env),
         prune=settings.get("prune", default.prune),
         parallelism=settings.get("parallelism", default.parallelism),

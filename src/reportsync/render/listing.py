@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
 
 from reportsync.errors import Problem
 from reportsync.models import Destination, RemoteReport
 from reportsync.render import quoted
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def plural(count: int, noun: str) -> str:
