@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from reportsync.transport import Failure, Timeout, new_session, send
 REPORTS = "/scheduled-reports"
 DESTINATIONS = "/scheduled-reports/destinations"
 MAX_RESTARTS = 3
+WITHHELD = "the answer contained the secret key and was withheld whole (is the API URL right?)"
 DEFAULT_LIMITS = Limits()
 
 
@@ -177,6 +179,10 @@ class Client:
         shown = f"{method} {self._base_path}{path}{query}"
         attempts = self._retrier.run(method, self.api_url + path + query, shown, policy, body, headers or {})
         last = attempts.last
+        if isinstance(last, requests.Response) and self._holds_key(last):
+            # withheld whole: no part of an answer that echoes the key is shown, logged or saved
+            maybe = policy.ambiguous and (is_success(last) or last.status_code >= 500)
+            raise ApiError(method, path, last.status_code, "key_in_response", WITHHELD, (), maybe)
         if is_success(last):
             assert isinstance(last, requests.Response)
             return last
@@ -200,10 +206,7 @@ class Client:
             ambiguous = policy.ambiguous and last.sent
             return TransportError(method, path, self._scrub(last.reason + note), ambiguous)
         ambiguous = policy.ambiguous and last.status_code >= 500
-        err = api_error(last, method, path, ambiguous=ambiguous, note=note)
-        if self._key in str(err):  # a server echoing the key must not make us print it
-            return ApiError(method, path, err.status, err.code, "(message withheld)", (), ambiguous)
-        return err
+        return api_error(last, method, path, ambiguous=ambiguous, note=note)
 
     def _report_path(self, method: str, report_id: str) -> str:
         if not isinstance(report_id, str) or not ID_RE.match(report_id):
@@ -212,12 +215,23 @@ class Client:
             )
         return f"{REPORTS}/{report_id}"
 
+    def _holds_key(self, resp: requests.Response) -> bool:
+        """True when the answer (body, reason or any header) holds the key in any letter case."""
+        if not self._key:
+            return False
+        key = self._key.lower()
+        heads = " ".join(f"{k}: {v}" for k, v in resp.headers.items())
+        texts = (resp.content.decode("utf-8", "replace"), str(resp.reason or ""), heads)
+        return any(key in text.lower() for text in texts)
+
     def _log(self, line: str) -> None:
         if self._log_fn is not None:
             self._log_fn(self._scrub(line))
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._key, "<redacted>") if self._key else text
+        if not self._key:
+            return text
+        return re.sub(re.escape(self._key), "<redacted>", text, flags=re.IGNORECASE)
 
 
 # -- the v4 envelope -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ def run(args: Namespace, console: Console) -> int:
     # every project is read before any file is written: a failure leaves the tree as it was
     for outcome in outcomes:
         if not args.dry_run:
-            write_files(Path(outcome.project.reports), outcome.files)
+            write_files(Path(outcome.project.reports), outcome.files, console.redact)
     show_imports(outcomes, args, console)
     return ExitStatus.OK
 
@@ -130,15 +131,15 @@ def unknown_destinations(report: RemoteReport, destinations: tuple[Destination, 
     return [str(d.get("id")) for d in items if isinstance(d, dict) and d.get("id") not in known]
 
 
-def write_files(folder: Path, files: tuple[ImportFile, ...]) -> None:
-    """Create each file; one that exists is never overwritten ("x" mode refuses)."""
+def write_files(folder: Path, files: tuple[ImportFile, ...], redact: Callable[[str], str] = str) -> None:
+    """Create each file, redacted (a file never holds the key); one that exists is never overwritten."""
     if files:
         folder.mkdir(parents=True, exist_ok=True)
     for item in files:
         path = folder / item.filename
         try:
             with open(path, "x", encoding="utf-8") as handle:
-                handle.write(item.text)
+                handle.write(redact(item.text))
         except FileExistsError:
             raise ReportsyncError(
                 f"{path} appeared during the import and was left untouched; run `reportsync import` again"
