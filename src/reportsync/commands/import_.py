@@ -13,7 +13,7 @@ from reportsync.commands import projects_of
 from reportsync.config import Project
 from reportsync.connection import open_client
 from reportsync.console import Console
-from reportsync.errors import ExitStatus, ReportsyncError
+from reportsync.errors import ExitStatus, LoadError, ReportsyncError
 from reportsync.importer import SCHEMA_FILE, ImportFile, Skipped, plan_import
 from reportsync.match import matches
 from reportsync.models import DesiredReport, Destination, RemoteReport
@@ -111,7 +111,10 @@ def checked(
     good: list[ImportFile] = []
     bad: list[Skipped] = []
     for item in files:
-        _, problems = check_document(parse_documents(item.text, str(folder / item.filename))[0])
+        try:  # a name YAML cannot hold (a lone surrogate) must skip one report, not fail the import
+            _, problems = check_document(parse_documents(item.text, str(folder / item.filename))[0])
+        except LoadError as exc:
+            problems = [exc.problem]
         unknown = unknown_destinations(item.report, destinations)
         if problems:
             reason = "it would not be a valid report file: " + "; ".join(p.message for p in problems)
