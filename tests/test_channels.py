@@ -320,3 +320,33 @@ def test_a_json_document_already_written_is_the_only_one(tmp_path: Path, emulato
         "unchanged": 0,
         "unmanaged": 0,
     }
+
+
+# -- no output around the console ------------------------------------------------------------------
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "reportsync"
+# the console itself; cli hands it the process streams; argparse prints help and usage (repr-quoted argv)
+ALLOWED = {"console.py", "cli.py", "arguments.py"}
+
+
+def writes_around_the_console(path: Path) -> list[str]:
+    """Calls that could put text on a stream without Console._emit: print(), sys.stdout/stderr, and
+    .write/.flush on a console's `out`/`err`."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
+            found.append(f"{path.name}:{node.lineno} print()")
+        if isinstance(node, ast.Attribute) and node.attr in ("stdout", "stderr"):
+            found.append(f"{path.name}:{node.lineno} sys.{node.attr}")
+        owner = node.value if isinstance(node, ast.Attribute) else None
+        if isinstance(owner, ast.Name) and owner.id == "console" and node.attr in ("out", "err"):
+            found.append(f"{path.name}:{node.lineno} .{node.attr}")
+    return found
+
+
+def test_no_module_prints_around_the_console() -> None:
+    """Every later command gets the channel protections for free, because it cannot print around them."""
+    modules = [p for p in SRC.rglob("*.py") if p.name not in ALLOWED and "emulator" not in p.parts]
+    assert [w for p in modules for w in writes_around_the_console(p)] == []
