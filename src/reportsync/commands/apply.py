@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import ExitStack
 
 from reportsync.apply import ApplyResult, ChangeResult, apply_plan, stale_changes
@@ -20,6 +21,8 @@ from reportsync.render.result import render_result_markdown, result_json, result
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from argparse import Namespace
+
+_PROGRESS = threading.Lock()
 
 
 def run(args: Namespace, console: Console) -> int:
@@ -91,11 +94,12 @@ def confirm(args: Namespace, console: Console) -> None:
 
 def progress(result: ChangeResult, args: Namespace, console: Console) -> None:
     """Each change is shown once, as it completes: in text, as a row of the result on stdout; with
-    --format json/markdown (stdout holds the document), as a progress line on stderr."""
-    if args.format == "text":
-        console.print(result_row(result))
-    else:
-        console.info(result_row(result).strip())
+    --format json (stdout holds the document), as a progress line on stderr. Called from apply's workers."""
+    with _PROGRESS:  # one whole line at a time
+        if args.format == "text":
+            console.print(result_row(result))
+        else:
+            console.info(result_row(result).strip())
 
 
 def report_results(outcomes: list[tuple[Project, ApplyResult]], args: Namespace, console: Console) -> None:
