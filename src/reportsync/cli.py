@@ -46,7 +46,7 @@ def arm_redaction(console: Console) -> None:
     from reportsync.constants import KEY_PREFIXES
 
     for value in console.env.values():
-        if value.strip().startswith(KEY_PREFIXES):
+        if value.strip().startswith(KEY_PREFIXES) and len(value.strip()) >= 8:
             console.secrets.add(value.strip())
 
 

@@ -156,18 +156,23 @@ class Console:
         try:
             stream.write(text)
             stream.flush()  # in order with the other stream, and a closed pipe shows here
-        except (BrokenPipeError, ValueError):
-            if not self.state.committed:
-                raise BrokenPipeError from None
-            self.state.dead.add(id(stream))
+        except (BrokenPipeError, ValueError) as exc:
+            self._gone(stream, exc)
 
     def _flush(self, stream: TextIO) -> None:
         try:
             stream.flush()
-        except (BrokenPipeError, ValueError):
-            if not self.state.committed:
-                raise BrokenPipeError from None
-            self.state.dead.add(id(stream))
+        except (BrokenPipeError, ValueError) as exc:
+            self._gone(stream, exc)
+
+    def _gone(self, stream: TextIO, exc: Exception) -> None:
+        """A stream whose reader left (or that was closed): BrokenPipeError before any change is made,
+        ignored after, so that nothing printed can change apply's status or hide its result."""
+        if isinstance(exc, ValueError) and not getattr(stream, "closed", False):
+            raise exc  # not a closed stream: a real bug, reported as one
+        if not self.state.committed:
+            raise BrokenPipeError from None
+        self.state.dead.add(id(stream))
 
 
 def _encodable(text: str, stream: TextIO) -> str:

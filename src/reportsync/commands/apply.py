@@ -47,10 +47,9 @@ def run(args: Namespace, console: Console) -> int:
             confirm(args, console)  # a saved plan was reviewed when it was made, as with Terraform
         console.commit()  # from here on, output trouble must not hide what was applied
         for p, client in staged:
-            if args.format == "text" and p.plan.changes:
-                console.print()
-                if len(staged) > 1:
-                    console.print(project_heading(p.project.name, console.paint))
+            if args.format == "text" and p.plan.changes and len(staged) > 1:
+                console.print()  # the plans end with a blank line, or with the all-projects total
+                console.print(project_heading(p.project.name, console.paint))
             result = apply_plan(p.plan, client, p.project.parallelism, lambda r: progress(r, args, console))
             outcomes.append((p.project, result))
     report_results(outcomes, args, console)
