@@ -17,12 +17,11 @@ from reportsync.errors import ApiError, TransportError
 from reportsync.models import Destination, RemoteReport
 from reportsync.retry import CREATE, SAFE, SEND_TEST, Attempts, Limits, Policy, Retrier, is_success
 from reportsync.settings import Settings
-from reportsync.transport import Failure, Timeout, new_session, send
+from reportsync.transport import WITHHELD, Failure, Timeout, holds_key, new_session, send
 
 REPORTS = "/scheduled-reports"
 DESTINATIONS = "/scheduled-reports/destinations"
 MAX_RESTARTS = 3
-WITHHELD = "the answer contained the secret key and was withheld whole (is the API URL right?)"
 DEFAULT_LIMITS = Limits()
 
 
@@ -179,7 +178,7 @@ class Client:
         shown = f"{method} {self._base_path}{path}{query}"
         attempts = self._retrier.run(method, self.api_url + path + query, shown, policy, body, headers or {})
         last = attempts.last
-        if isinstance(last, requests.Response) and self._holds_key(last):
+        if isinstance(last, requests.Response) and holds_key(last, self._key):
             # withheld whole: no part of an answer that echoes the key is shown, logged or saved
             maybe = policy.ambiguous and (is_success(last) or last.status_code >= 500)
             raise ApiError(method, path, last.status_code, "key_in_response", WITHHELD, (), maybe)
@@ -214,15 +213,6 @@ class Client:
                 method, f"{REPORTS}/…", None, "invalid_id", f"{report_id!r} is not a valid report id"
             )
         return f"{REPORTS}/{report_id}"
-
-    def _holds_key(self, resp: requests.Response) -> bool:
-        """True when the answer (body, reason or any header) holds the key in any letter case."""
-        if not self._key:
-            return False
-        key = self._key.lower()
-        heads = " ".join(f"{k}: {v}" for k, v in resp.headers.items())
-        texts = (resp.content.decode("utf-8", "replace"), str(resp.reason or ""), heads)
-        return any(key in text.lower() for text in texts)
 
     def _log(self, line: str) -> None:
         if self._log_fn is not None:
