@@ -17,6 +17,7 @@ OWNERS = {
     "requests": {"client", "retry", "transport"},
     "urllib3": {"transport"},
     "deepdiff": {"plan"},
+    "ruamel": {"roundtrip"},
 }
 
 
@@ -68,7 +69,7 @@ def test_planner_is_pure() -> None:
 
 # Start-up time is measured in bench/, never asserted; what a command imports can be: the offline path
 # stays off the network stack and the libraries only an invalid file or a remote command needs.
-HEAVY_FOR_VALIDATE = {"requests", "deepdiff", "jsonschema", "reportsync.emulator.server"}
+HEAVY_FOR_VALIDATE = {"requests", "deepdiff", "jsonschema", "ruamel", "reportsync.emulator.server"}
 LISTING = (
     "import sys; from reportsync.cli import main; rc = main({argv!r}); print(' '.join(sorted(sys.modules)))"
 )

@@ -67,13 +67,28 @@ def run_send_test(args: argparse.Namespace, console: Console) -> int:
     return send_test.run(args, console)
 
 
+def run_refresh(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import refresh
+
+    return refresh.run(args, console)
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show HTTP calls and tracebacks")
     parser.add_argument("--no-color", action="store_true", help="never colour the output")
 
 
-def _remote_flags(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
-    parser.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports)")
+def _remote_flags(
+    parser: argparse.ArgumentParser,
+    formats: Sequence[str],
+    *,
+    files: bool = True,
+    target: bool = True,
+    changes: bool = False,
+) -> None:
+    """The flags of a command that reads the remote project; each command gets only those it uses."""
+    if files:
+        parser.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports)")
     parser.add_argument(
         "--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)"
     )
@@ -84,6 +99,21 @@ def _remote_flags(parser: argparse.ArgumentParser, formats: Sequence[str]) -> No
         help="only this project of the config (repeatable)",
     )
     parser.add_argument("--format", choices=formats, default="text", help="output format")
+    if target:
+        parser.add_argument(
+            "--target",
+            metavar="NAME_OR_GLOB",
+            action="append",
+            help="only reports whose name matches (repeatable)",
+        )
+    parser.add_argument(
+        "--emulator", action="store_true", help="run against a built-in emulator (no key needed)"
+    )
+    if changes:
+        _change_flags(parser)
+
+
+def _change_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prune",
         action=argparse.BooleanOptionalAction,
@@ -91,15 +121,6 @@ def _remote_flags(parser: argparse.ArgumentParser, formats: Sequence[str]) -> No
         help="delete remote reports no file manages (--no-prune overrides the config)",
     )
     parser.add_argument("--force", action="store_true", help="go past the safety threshold")
-    parser.add_argument(
-        "--target",
-        metavar="NAME_OR_GLOB",
-        action="append",
-        help="only reports whose name matches (repeatable)",
-    )
-    parser.add_argument(
-        "--emulator", action="store_true", help="run against a built-in emulator (no key needed)"
-    )
     parser.add_argument("--no-summary", action="store_true", help="do not write to $GITHUB_STEP_SUMMARY")
     parser.add_argument("--max-change-percent", type=float, metavar="P", help="safety threshold (default 30)")
     parser.add_argument(
@@ -140,7 +161,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_plan(p: argparse.ArgumentParser) -> None:
-    _remote_flags(p, ("text", "json", "markdown"))
+    _remote_flags(p, ("text", "json", "markdown"), changes=True)
     p.add_argument("--out", metavar="FILE", help="also save the plan for `apply FILE`")
     p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
     p.set_defaults(handler=run_plan)
@@ -148,7 +169,7 @@ def _add_plan(p: argparse.ArgumentParser) -> None:
 
 def _add_apply(p: argparse.ArgumentParser) -> None:
     p.add_argument("plan_file", nargs="?", metavar="PLAN_FILE", help="apply exactly this saved plan")
-    _remote_flags(p, ("text", "json"))
+    _remote_flags(p, ("text", "json"), changes=True)
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p.add_argument("--parallelism", type=int, metavar="N", help="concurrent changes (default 4)")
     p.set_defaults(handler=run_apply)
@@ -189,15 +210,21 @@ def _add_import(p: argparse.ArgumentParser) -> None:
 
 
 def _add_destinations(p: argparse.ArgumentParser) -> None:
-    _remote_flags(p, ("text", "json"))
+    _remote_flags(p, ("text", "json"), files=False, target=False)
     p.set_defaults(handler=run_destinations)
 
 
 def _add_send_test(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", metavar="NAME", help="report name")
     p.add_argument("--environment", choices=("sandbox", "production"))
-    _remote_flags(p, ("text", "json"))
+    _remote_flags(p, ("text", "json"), target=False)
     p.set_defaults(handler=run_send_test)
+
+
+def _add_refresh(p: argparse.ArgumentParser) -> None:
+    _remote_flags(p, ("text", "json"))
+    p.add_argument("--dry-run", action="store_true", help="show the diffs; write nothing")
+    p.set_defaults(handler=run_refresh)
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
@@ -209,6 +236,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "import": ("write files for remote reports no file manages yet", _add_import),
     "destinations": ("list the destinations reports can deliver to", _add_destinations),
     "send-test": ("trigger a test delivery of a managed report", _add_send_test),
+    "refresh": ("rewrite managed files whose remote report was changed elsewhere", _add_refresh),
 }
 
 

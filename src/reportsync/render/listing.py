@@ -44,6 +44,7 @@ def import_text(
     skipped: Sequence[tuple[RemoteReport, str]],
     ignored: int,
     dry_run: bool,
+    pending: int = 0,
 ) -> str:
     """What import wrote (or would write), what it left out and why; `files` are (filename, report)."""
     label = f"{folder}/"
@@ -56,8 +57,15 @@ def import_text(
         lines += ["", f"{ignored} unmanaged report(s) match `ignore:` in the config; not imported."]
     if files and dry_run:
         lines += ["", f"Dry run: {len(files)} file(s) would be written to {label}; nothing was written."]
-    elif files:
+    elif files and not pending:
         lines += ["", f"Imported {len(files)} report(s) into {label}; `reportsync plan` shows no changes."]
+    elif files:
+        lines += [
+            "",
+            f"Imported {len(files)} report(s) into {label}; `reportsync plan` shows no changes for them,",
+            f"but {plural(pending, 'other change')} for files already in {label} "
+            "(see `reportsync plan`; `reportsync refresh` brings remote edits into those files).",
+        ]
     return "\n".join(lines)
 
 
