@@ -6,8 +6,8 @@ from dataclasses import asdict
 from typing import Any
 
 from reportsync.constants import WRITABLE_FIELDS
-from reportsync.plan import Change, FieldChange, Plan
-from reportsync.render import FORMAT_VERSION, Paint, plain, value
+from reportsync.plan import Change, FieldChange, Plan, Rename, Unmanaged
+from reportsync.render import FORMAT_VERSION, Paint, plain, quoted, value
 
 MARKDOWN_LIMIT = 65_000
 SYMBOL = {"create": "+", "update": "~", "delete": "-"}
@@ -58,17 +58,47 @@ def summary_line(plan: Plan) -> str:
     return text + (" [partial: --target]" if plan.partial else "")
 
 
+def rename_line(rename: Rename) -> str:
+    """The hint under a create that looks like a rename of a report no file declares."""
+    return (
+        f"      hint: {quoted(rename.old_name)} ({rename.environment}) id {rename.remote_id} has the same "
+        f"fields but its old name and keeps running; to rename it instead of creating a copy, "
+        f"add `id: {rename.remote_id}` to {rename.file}"
+    )
+
+
+def renames_of(plan: Plan, change: Change) -> list[Rename]:
+    return [r for r in plan.renames if (r.file, r.line) == (change.file, change.line)]
+
+
+def kept_unmanaged(plan: Plan) -> list[Unmanaged]:
+    """Remote reports no file declares and this plan does not delete."""
+    return [u for u in plan.unmanaged if not any(c.remote_id == u.remote_id for c in plan.changes)]
+
+
+def headline(plan: Plan, reports_label: str) -> str:
+    """The first line: a match is claimed only when no remote report is left that --prune would delete."""
+    if plan.changes:
+        return "reportsync will perform the following actions:"
+    orphans = sum(1 for u in kept_unmanaged(plan) if not u.ignored)
+    if not orphans:
+        return f"No changes. Remote reports match {reports_label}."
+    them = "it" if orphans == 1 else "them"
+    return (
+        f"No changes to the reports in {reports_label}, but {orphans} remote report"
+        f"{'' if orphans == 1 else 's'} no file declares {'is' if orphans == 1 else 'are'} still running; "
+        f"`--prune` would delete {them} (listed below)."
+    )
+
+
 def render_plan_text(plan: Plan, reports_label: str = "reports/", paint: Paint = plain) -> str:
     lines: list[str] = []
     if plan.partial:
         lines.append(f"Partial run: only reports matching {', '.join(plan.options.targets)} (--target).")
-    if not plan.changes:
-        lines.append(f"No changes. Remote reports match {reports_label}.")
-    else:
-        lines.append("reportsync will perform the following actions:")
-        for change in plan.changes:
-            lines += ["", *change_lines(change, paint)]
-    kept = [u for u in plan.unmanaged if not any(c.remote_id == u.remote_id for c in plan.changes)]
+    lines.append(headline(plan, reports_label))
+    for change in plan.changes:
+        lines += ["", *change_lines(change, paint), *(rename_line(r) for r in renames_of(plan, change))]
+    kept = kept_unmanaged(plan)
     if kept:
         lines += ["", "Unmanaged remote reports (no file; left untouched):"]
         for u in kept:
@@ -125,21 +155,51 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             }
             for u in plan.unmanaged
         ],
+        "renames": [
+            {
+                "file": r.file,
+                "line": r.line,
+                "environment": r.environment,
+                "report_name": r.new_name,
+                "old_name": r.old_name,
+                "id": r.remote_id,
+            }
+            for r in plan.renames
+        ],
         "summary": plan_summary(plan),
     }
+
+
+def unmanaged_markdown(plan: Plan) -> str:
+    """The remote reports no file declares, as a list under the plan (empty when there are none)."""
+    kept = kept_unmanaged(plan)
+    if not kept:
+        return ""
+    lines = [
+        "",
+        "**Remote reports no file declares** (left untouched; `--prune` would delete those not ignored):",
+    ]
+    for u in kept:
+        note = " (ignored by config)" if u.ignored else ""
+        lines.append(f"- {markdown_cell(u.report_name)} ({u.environment}) id {u.remote_id}{note}")
+    return "\n".join(lines)
 
 
 def render_plan_markdown(plan: Plan, title: str = "reportsync plan") -> str:
     head = "\n".join([f"### {title}", "", f"**{summary_line(plan)}**", ""])
     if not plan.changes:
-        return head + "\nNo changes. Remote reports match the files."
+        return head + "\n" + headline(plan, "the files") + unmanaged_markdown(plan)
     rows = [
         f"| {SYMBOL[c.action]} {c.action} | {markdown_cell(c.report_name)} | {c.environment} | "
         f"{c.remote_id or ''} | {c.file or ''} |"
         for c in plan.changes
     ]
-    body = "\n".join(line for c in plan.changes for line in [*change_lines(c), ""])
-    return _fit(head, rows, body)
+    body = "\n".join(
+        line
+        for c in plan.changes
+        for line in [*change_lines(c), *(rename_line(r) for r in renames_of(plan, c)), ""]
+    )
+    return _fit(head, rows, body, _cut(unmanaged_markdown(plan), 8000, "reports"))
 
 
 def markdown_cell(text: str) -> str:
@@ -154,14 +214,14 @@ def _cut(text: str, room: int, what: str) -> str:
     return kept + f"\n... {dropped} more {what} not shown; see the job log for the full plan."
 
 
-def _fit(head: str, rows: list[str], body: str) -> str:
+def _fit(head: str, rows: list[str], body: str, tail: str = "") -> str:
     """Keep the summary whole; cut the table, then the details, so the comment fits GitHub's limit."""
     start, end = "\n<details><summary>Details</summary>\n\n```diff\n", "\n```\n</details>"
     table_head = "| action | report | environment | id | file |\n|---|---|---|---|---|\n"
-    budget = MARKDOWN_LIMIT - len(head) - len(start) - len(end) - len(table_head) - 400
+    budget = MARKDOWN_LIMIT - len(head) - len(start) - len(end) - len(table_head) - len(tail) - 400
     table = _cut("\n".join(rows), budget // 2, "table rows")
     details = _cut(body.rstrip(), budget - len(table), "lines")
-    return head + "\n" + table_head + table + "\n" + start + details + end
+    return head + "\n" + table_head + table + "\n" + start + details + end + tail
 
 
 def plan_totals_line(plans: list[Plan]) -> str:
