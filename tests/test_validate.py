@@ -323,9 +323,13 @@ def test_all_problems_across_files_in_one_run(tmp_path: Path) -> None:
     assert lines[1].startswith("reports/sub/bad.yml:2:1: not valid YAML")
     assert lines[2] == 'reports/two.yaml:17:9: status: "x" is not one of "draft", "active"'
     assert (
-        lines[3] == "reports/two.yaml:3: report 'Weekly' (production) is also declared in reports/ok.yaml:3"
+        lines[3] == 'reports/two.yaml:3: report "Weekly" (production) is also declared in reports/ok.yaml:3'
     )
-    assert lines[4:] == ["4 problems found in 4 files."]
+    # the document with the bad status still declares its name: its clash shows in the same run
+    assert lines[4] == (
+        'reports/two.yaml:14: report "Daily revenue" (production) is also declared in reports/daily.yaml:3'
+    )
+    assert lines[5:] == ["5 problems in 3 of 4 files."]
 
 
 @pytest.mark.parametrize("spelling", ["reports/", "./reports", "reports//", "./reports/"])
@@ -360,8 +364,8 @@ def test_duplicate_identity_and_pinned_id(tmp_path: Path, monkeypatch: pytest.Mo
     specs, problems, files = collect(Path("reports"))
     assert (files, len(specs)) == (4, 4)
     assert [str(p) for p in problems] == [
-        "reports/b.yaml:3: id 'rep-1' is also pinned in reports/a.yaml:3",
-        "reports/c.yaml:3: report 'Daily revenue' (production) is also declared in reports/a.yaml:3",
+        'reports/b.yaml:3: id "rep-1" is also pinned in reports/a.yaml:3',
+        'reports/c.yaml:3: report "Daily revenue" (production) is also declared in reports/a.yaml:3',
     ]
 
 
@@ -377,9 +381,7 @@ def test_summary_lines(tmp_path: Path) -> None:
     )
     assert run_cli("validate", "--reports", "many", cwd=tmp_path).out == "3 reports in 2 files: all valid.\n"
     write(tmp_path / "bad", {"a.yaml": "- x\n"})
-    assert run_cli("validate", "--reports", "bad", cwd=tmp_path).out.endswith(
-        "\n1 problem found in 1 file.\n"
-    )
+    assert run_cli("validate", "--reports", "bad", cwd=tmp_path).out.endswith("\n1 problem in 1 of 1 file.\n")
 
 
 @pytest.mark.parametrize(("make", "message"), [(False, "reports folder not found"), (True, "not a folder")])

@@ -58,7 +58,9 @@ def test_renaming_a_file_without_id_hints_at_the_id_to_pin(
         ({"destinations": [{"type": "target_integration", "id": "int-wh-01", "label": "x"}]}, True),
     ],
 )
-def test_rename_hint_needs_every_field_but_the_name_equal(remote_fields: dict[str, Any], hinted: bool) -> None:
+def test_rename_hint_needs_every_field_but_the_name_equal(
+    remote_fields: dict[str, Any], hinted: bool
+) -> None:
     from reportsync.loader import parse_documents
     from reportsync.validate import check_document
 

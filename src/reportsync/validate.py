@@ -120,9 +120,12 @@ def check_document(document: Document) -> tuple[DesiredReport | None, list[Probl
         where = f"document {document.index + 1}" if document.index else "the file"
         message = f"{where} must be a mapping of report fields (report_name: ...), not {kind}"
         return None, [Problem(document.file, document.line, 1, message)]
-    problems = (
-        schema_problems(document) or _whole_number_problems(document) or _repeated_destinations(document)
-    )
+    # every problem at once: a user should not need a second run to see the next one
+    problems = schema_problems(document)
+    placed = {(p.line, p.col) for p in problems}
+    for extra in _whole_number_problems(document) + _repeated_destinations(document):
+        if (extra.line, extra.col) not in placed:  # one problem per spot: the schema's comes first
+            problems.append(extra)
     if problems:
         return None, problems
     data = document.data
@@ -134,8 +137,11 @@ def _repeated_destinations(document: Document) -> list[Problem]:
     """A destination listed twice: the API would store it twice while the plan compares a set."""
     seen: dict[tuple[str, str], int] = {}
     problems: list[Problem] = []
-    for index, dest in enumerate(document.data["destinations"]):
-        key = (dest["type"], dest["id"])
+    items = document.data.get("destinations")
+    for index, dest in enumerate(items if isinstance(items, list) else ()):
+        if not isinstance(dest, dict) or not isinstance(dest.get("id"), str):
+            continue
+        key = (str(dest.get("type")), dest["id"])
         if key in seen:
             line, col = document.locate(("destinations", index))
             message = f"destinations[{index}]: {dest['id']} is already listed as destinations[{seen[key]}]"
@@ -158,7 +164,7 @@ def cross_check(specs: Sequence[DesiredReport]) -> list[Problem]:
                     spec.file,
                     spec.line,
                     0,
-                    f"report {name!r} ({env}) is also declared in {first.where}",
+                    f"report {messages.show(name)} ({env}) is also declared in {first.where}",
                 )
             )
         if spec.pinned_id is not None:
@@ -169,7 +175,7 @@ def cross_check(specs: Sequence[DesiredReport]) -> list[Problem]:
                         spec.file,
                         spec.line,
                         0,
-                        f"id {spec.pinned_id!r} is also pinned in {pinned.where}",
+                        f"id {messages.show(spec.pinned_id)} is also pinned in {pinned.where}",
                     )
                 )
     return problems
@@ -189,6 +195,7 @@ def collect(folder: str | os.PathLike[str]) -> tuple[list[DesiredReport], list[P
         message = "reports folder not found" if not os.path.exists(folder) else "not a folder"
         return [], [Problem(display_path(folder), 0, 0, message)], 0
     specs: list[DesiredReport] = []
+    declarations: list[DesiredReport] = []
     problems: list[Problem] = []
     files = find_report_files(folder)
     prefix, shown = len(folder), display_path(folder)  # one relpath for the folder, not per file
@@ -203,8 +210,26 @@ def collect(folder: str | os.PathLike[str]) -> tuple[list[DesiredReport], list[P
             problems.extend(found)
             if spec is not None:
                 specs.append(spec)
-    problems.extend(cross_check(specs))
+            declaration = spec or declared(document)
+            if declaration is not None:
+                declarations.append(declaration)
+    problems.extend(cross_check(declarations))
     return specs, problems, len(files)
+
+
+def declared(document: Document) -> DesiredReport | None:
+    """What an invalid document still declares (name, environment, pinned id), for the cross-file checks.
+
+    A clash between two files shows in the same run as their schema problems, not after they are fixed.
+    """
+    data = document.data
+    if not isinstance(data, dict):
+        return None
+    name, env, pinned = data.get("report_name"), data.get("environment"), data.get("id")
+    if not (isinstance(name, str) and isinstance(env, str)):
+        return None
+    payload = {"report_name": name, "environment": env}
+    return DesiredReport(payload, document.file, document.line, pinned if isinstance(pinned, str) else None)
 
 
 def load_desired(folder: str | os.PathLike[str]) -> tuple[DesiredReport, ...]:

@@ -18,9 +18,11 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def validate_summary(reports: int, files: int, problems: int) -> str:
+def validate_summary(reports: int, files: int, problems: int, bad_files: int = 0) -> str:
+    """The closing line; the counts say what they count ("3 problems in 2 of 5 files")."""
     if problems:
-        return f"{plural(problems, 'problem')} found in {plural(files, 'file')}."
+        where = f"{bad_files} of {plural(files, 'file')}" if bad_files else plural(files, "file")
+        return f"{plural(problems, 'problem')} in {where}."
     return f"{plural(reports, 'report')} in {plural(files, 'file')}: all valid."
 
 
