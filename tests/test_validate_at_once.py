@@ -51,7 +51,6 @@ def test_every_offline_problem_in_one_run(tmp_path: Path, files: dict[str, str],
     for start in expected:
         assert any(line.startswith(start) for line in lines), (start, result.out)
     bad = len({line.split(":")[0] for line in lines[:-1]})
-    assert (
-        lines[-1]
-        == f"{len(lines) - 1} problem{'s' if len(lines) > 2 else ''} in {bad} of {len(files)} file{'s' if len(files) > 1 else ''}."
-    )
+    count, total = len(lines) - 1, len(files)
+    problems = f"{count} problem{'s' if count > 1 else ''}"
+    assert lines[-1] == f"{problems} in {bad} of {total} file{'s' if total > 1 else ''}."
