@@ -73,6 +73,12 @@ def run_refresh(args: argparse.Namespace, console: Console) -> int:
     return refresh.run(args, console)
 
 
+def run_show(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import show
+
+    return show.run(args, console)
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show HTTP calls and tracebacks")
     parser.add_argument("--no-color", action="store_true", help="never colour the output")
@@ -227,6 +233,14 @@ def _add_refresh(p: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=run_refresh)
 
 
+def _add_show(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", nargs="?", metavar="NAME", help="the report's name (exact)")
+    p.add_argument("--id", metavar="ID", help="the report's id instead of its name")
+    p.add_argument("--environment", choices=("sandbox", "production"))
+    _remote_flags(p, ("text", "json"), target=False)
+    p.set_defaults(handler=run_show)
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "validate": ("check report files offline", _add_validate),
     "schema": ("print the JSON Schema of report files", _add_schema),
@@ -237,6 +251,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "destinations": ("list the destinations reports can deliver to", _add_destinations),
     "send-test": ("trigger a test delivery of a managed report", _add_send_test),
     "refresh": ("rewrite managed files whose remote report was changed elsewhere", _add_refresh),
+    "show": ("print one remote report as the YAML a file would hold, with its id and runs", _add_show),
 }
 
 

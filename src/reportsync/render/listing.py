@@ -89,3 +89,42 @@ def destinations_json(destinations: Sequence[Destination]) -> list[dict[str, str
 
 def send_test_text(report: RemoteReport) -> str:
     return f"Test delivery requested for {report_title(report)}: accepted (202); it arrives shortly."
+
+
+def show_header(report: RemoteReport, managed_by: str) -> str:
+    """The comment lines above a shown report: who it is, its runs, and the file that manages it."""
+    env, name = report.identity
+    runs = report.payload.get("runs")
+    lines = [
+        f"# {quoted(name)} ({env}) id {report.id}"
+        + (f", {plural(runs, 'run')}" if isinstance(runs, int) else "")
+    ]
+    for key in ("created_at", "updated_at"):
+        if isinstance(report.payload.get(key), str):
+            lines.append(f"# {key.replace('_at', '')}: {report.payload[key]}")
+    lines.append(
+        f"# managed by {managed_by}" if managed_by else "# no file manages it (`reportsync import` adopts it)"
+    )
+    return "".join(line.replace("\n", " ") + "\n" for line in lines)
+
+
+def show_text(reports: Sequence[RemoteReport], managed: dict[str, str]) -> str:
+    """Each report as the YAML a file would hold (several: a multi-document stream)."""
+    from reportsync.importer import report_text
+
+    texts = [report_text(r, None, show_header(r, managed.get(r.id, ""))) for r in reports]
+    return "---\n".join(texts).rstrip("\n")
+
+
+def show_json(reports: Sequence[RemoteReport], managed: dict[str, str]) -> list[dict[str, Any]]:
+    from reportsync.importer import report_document
+
+    return [
+        {
+            **identity_json(r.id, *r.identity),
+            "runs": r.payload.get("runs"),
+            "managed_by": managed.get(r.id) or None,
+            "file": report_document(r),
+        }
+        for r in reports
+    ]
