@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import ExitStack
 
-from reportsync.apply import ApplyResult, ChangeResult, apply_plan, stale_changes
+from reportsync.apply import (
+    INTERRUPTED,
+    ApplyInterrupted,
+    ApplyResult,
+    ChangeResult,
+    apply_plan,
+    stale_changes,
+)
 from reportsync.client import Client
 from reportsync.commands import projects_of
 from reportsync.commands.plan import ProjectPlan, guard_thresholds, make_plan, show_plans
@@ -15,11 +23,12 @@ from reportsync.errors import ExitStatus, Problem, SafetyError
 from reportsync.plan import Plan
 from reportsync.render import by_project, json_text, project_heading
 from reportsync.render.result import (
+    interrupted_text,
+    progress_line,
     render_result_markdown,
     render_result_text,
     result_json,
     result_line,
-    result_row,
 )
 
 TYPE_CHECKING = False
@@ -47,12 +56,45 @@ def run(args: Namespace, console: Console) -> int:
         guard_thresholds([p for p, _ in staged], args)
         if any(p.plan.changes for p, _ in staged) and not args.plan_file:
             confirm(args, console)  # a saved plan was reviewed when it was made, as with Terraform
+        counter = Progress(sum(len(p.plan.changes) for p, _ in staged), console)
         for p, client in staged:
-            result = apply_plan(p.plan, client, p.project.parallelism, lambda r: progress(r, console))
+            try:
+                result = apply_plan(p.plan, client, p.project.parallelism, counter.show)
+            except ApplyInterrupted as exc:
+                outcomes.append((p.project, exc.result))
+                rest = [q for q, _ in staged[len(outcomes) :]]
+                return report_interrupted(outcomes, rest, args, console)
             outcomes.append((p.project, result))
     report_results(outcomes, args, console)
     failed = any(r.failed or r.skipped for _, r in outcomes)
     return ExitStatus.PARTIAL if failed else ExitStatus.OK
+
+
+class Progress:
+    """Progress lines on stderr, counted across every project of the run: `[8/40] applied ...`."""
+
+    def __init__(self, total: int, console: Console) -> None:
+        self.total, self.done, self.console = total, 0, console
+        self.lock = threading.Lock()
+
+    def show(self, result: ChangeResult) -> None:
+        with self.lock:
+            self.done += 1
+            self.console.info(progress_line(self.done, self.total, result))
+
+
+def report_interrupted(
+    outcomes: list[tuple[Project, ApplyResult]], rest: list[ProjectPlan], args: Namespace, console: Console
+) -> int:
+    """Ctrl-C during an apply: every result so far, the projects not started, and what to do next."""
+    for q in rest:
+        skipped = (
+            ChangeResult(c, "skipped", c.remote_id, f"not attempted: {INTERRUPTED}") for c in q.plan.changes
+        )
+        outcomes.append((q.project, ApplyResult(tuple(skipped))))
+    report_results(outcomes, args, console)
+    console.error(interrupted_text(ApplyResult(tuple(r for _, o in outcomes for r in o.results))))
+    return ExitStatus.INTERRUPTED
 
 
 def saved_plan(path: str, client: Client, console: Console, project: Project) -> Plan:
@@ -86,12 +128,17 @@ def confirm(args: Namespace, console: Console) -> None:
         )
     console.err.write("\nDo you want to apply these changes? Only 'yes' will be accepted: ")
     console.err.flush()
-    if console.inp.readline().strip() != "yes":
+    try:
+        answer = console.inp.readline()
+    except KeyboardInterrupt:
+        console.err.write("\n")
+        raise ApplyCancelled("apply cancelled (Ctrl-C): nothing was changed") from None
+    if answer.strip() != "yes":
         raise SafetyError("apply cancelled: nothing was changed")
 
 
-def progress(result: ChangeResult, console: Console) -> None:
-    console.info(result_row(result).strip())
+class ApplyCancelled(SafetyError):
+    exit_status = ExitStatus.INTERRUPTED
 
 
 def report_results(outcomes: list[tuple[Project, ApplyResult]], args: Namespace, console: Console) -> None:
