@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from reportsync import __version__
 from reportsync.console import Console
 from reportsync.errors import ExitStatus
+from reportsync.render.help import ENVIRONMENT, MORE_HELP, exit_codes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -71,6 +72,13 @@ def run_refresh(args: argparse.Namespace, console: Console) -> int:
     from reportsync.commands import refresh
 
     return refresh.run(args, console)
+
+
+def run_completion(args: argparse.Namespace, console: Console) -> int:
+    import shtab
+
+    console.print(shtab.complete(build_parser(), shell=args.shell).rstrip("\n"))
+    return 0
 
 
 def run_show(args: argparse.Namespace, console: Console) -> int:
@@ -149,7 +157,7 @@ def _terminal_width() -> int:
     return max(columns - 2, 20)
 
 
-class _Formatter(argparse.HelpFormatter):
+class _Formatter(argparse.RawDescriptionHelpFormatter):
     # argparse builds a formatter for every add_argument; the default one imports shutil each start.
     def __init__(self, prog: str) -> None:
         super().__init__(prog, width=_terminal_width())
@@ -241,6 +249,11 @@ def _add_show(p: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=run_show)
 
 
+def _add_completion(p: argparse.ArgumentParser) -> None:
+    p.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete in")
+    p.set_defaults(handler=run_completion)
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "validate": ("check report files offline", _add_validate),
     "schema": ("print the JSON Schema of report files", _add_schema),
@@ -252,7 +265,11 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "send-test": ("trigger a test delivery of a managed report", _add_send_test),
     "refresh": ("rewrite managed files whose remote report was changed elsewhere", _add_refresh),
     "show": ("print one remote report as the YAML a file would hold, with its id and runs", _add_show),
+    "completion": ("print a shell completion script (bash or zsh)", _add_completion),
 }
+
+
+OFFLINE = ("validate", "schema", "completion", "emulator")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -265,13 +282,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="reportsync",
         description="Keep Qonversion scheduled reports in git and make the live project match.",
+        epilog=f"{ENVIRONMENT}\n\n{exit_codes(None)}\n\n{MORE_HELP}",
     )
     parser.add_argument("--version", action="version", version=f"reportsync {__version__}")
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, prog="reportsync", parser_class=_Parser
     )
     for name, (help_text, add_arguments) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text)
+        epilog = exit_codes(name) if name in OFFLINE else f"{ENVIRONMENT}\n\n{exit_codes(name)}"
+        description = help_text[0].upper() + help_text[1:] + "."
+        p = sub.add_parser(name, help=help_text, description=description, epilog=epilog)
         if command in (None, name):
             add_arguments(p)
             _common(p)
