@@ -78,7 +78,8 @@ def test_bash_completion_completes_commands_and_their_flags(tmp_path: Path) -> N
         line = " ".join(("reportsync", *words))
         probe = (
             f"source {tmp_path / 'c.bash'}; COMP_WORDS=({line}); COMP_CWORD={len(words)}; "
-            f"COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}; _shtab_reportsync; printf '%s\\n' \"${{COMPREPLY[@]}}\""
+            f"COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}; _shtab_reportsync; "
+            "printf '%s\\n' \"${COMPREPLY[@]}\""
         )
         done = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, check=False, timeout=30)
         assert done.returncode == 0, done.stderr

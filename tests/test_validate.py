@@ -170,12 +170,26 @@ INVALID = [
         "5:22: included_range_days: true must be a whole number (one of 1, 3, 7)",
     ),
     ("status: active", "status: paused", '6:9: status: "paused" is not one of "draft", "active"'),
-    ("status: active", "status: Active", '6:9: status: "Active" is not one of "draft", "active"'),
+    (
+        "status: active",
+        "status: Active",
+        '6:9: status: "Active" is not one of "draft", "active" (did you mean "active"?)',
+    ),
     (
         "status: active",
         "status: on",
-        '6:9: status: true must be a string (one of "draft", "active") '
-        "(YAML reads unquoted yes/no/on/off as true/false); put it in quotes",
+        '6:9: status: true must be one of "draft", "active" '
+        "(YAML reads unquoted yes/no/on/off as true/false)",
+    ),
+    (
+        "environment: production",
+        "environment: prod",
+        '7:14: environment: "prod" is not one of "sandbox", "production" (did you mean "production"?)',
+    ),
+    (
+        "environment: production",
+        "environment: Sandbox",
+        '7:14: environment: "Sandbox" is not one of "sandbox", "production" (did you mean "sandbox"?)',
     ),
     (
         "environment: production",
@@ -185,7 +199,7 @@ INVALID = [
     (
         "environment: production",
         "environment: 1",
-        '7:14: environment: 1 must be a string (one of "sandbox", "production"); put it in quotes',
+        '7:14: environment: 1 must be one of "sandbox", "production"',
     ),
     ("report_name: Daily revenue", 'report_name: ""', "3:14: report_name: must not be empty"),
     (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -207,7 +208,7 @@ def stale_changes(plan: Plan, remote: Sequence[RemoteReport]) -> list[str]:
     reserved = frozenset(c.remote_id for c in plan.changes if c.remote_id)
     reasons: list[str] = []
     for change in plan.changes:
-        label = f"{change.action} {change.report_name!r} ({change.environment})"
+        label = f"{change.action} {json.dumps(change.report_name, ensure_ascii=False)} ({change.environment})"
         if change.action == "create":
             if find_by_identity(remote, change, reserved):
                 reasons.append(f"{label}: a remote report with this name now exists")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from reportsync.constants import KEY_ENV
 from reportsync.errors import ConfigError, LoadError, Problem
 from reportsync.loader import parse_documents, read_text
+from reportsync.messages import show
 from reportsync.models import Document
 from reportsync.schema import CONFIG_SCHEMA
 
@@ -156,7 +157,7 @@ def _name_problems(document: Document) -> list[Problem]:
         if not PROJECT_NAME_RE.match(name):
             line, col = document.locate(("projects", name), at_key=True)
             message = (
-                f"project name {name!r} must be 1-64 letters, digits, '.', '_' or '-' "
+                f"project name {show(name)} must be 1-64 letters, digits, '.', '_' or '-' "
                 "(it is used with --project NAME)"
             )
             problems.append(Problem(document.file, line, col, message))

@@ -78,8 +78,7 @@ def _describe(error: Any) -> Iterable[tuple[tuple[Any, ...], bool, str]]:
         text = messages.type_message(instance, error.validator_value, schema.get("enum"))
         yield path, False, f"{label}: {text}"
     elif kind == "enum":
-        allowed = ", ".join(messages.show(v) for v in error.validator_value)
-        yield path, False, f"{label}: {messages.show(instance)} is not one of {allowed}"
+        yield path, False, f"{label}: {messages.enum_message(instance, error.validator_value)}"
     elif kind == "minItems":
         yield path, False, f"{label}: needs at least one destination"
     elif kind == "minLength":
@@ -129,7 +128,8 @@ def check_document(document: Document) -> tuple[DesiredReport | None, list[Probl
     if problems:
         return None, problems
     data = document.data
-    lines = tuple(document.locate(("destinations", i))[0] for i in range(len(data["destinations"])))
+    # a destination's problems point at its `id:` line, the value a user has to change
+    lines = tuple(document.locate(("destinations", i, "id"))[0] for i in range(len(data["destinations"])))
     return DesiredReport(api_body(data), document.file, document.line, data.get("id"), lines), []
 
 

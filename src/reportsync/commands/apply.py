@@ -21,7 +21,7 @@ from reportsync.connection import open_client
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, Problem, SafetyError
 from reportsync.plan import Plan
-from reportsync.render import by_project, json_text, project_heading
+from reportsync.render import by_project, json_text, project_heading, quoted
 from reportsync.render.result import (
     interrupted_text,
     progress_line,
@@ -103,7 +103,9 @@ def saved_plan(path: str, client: Client, console: Console, project: Project) ->
 
     plan, api_url, made_for = load_plan(path)
     if made_for != project.name:
-        raise SafetyError(f"{path} was made for project {made_for!r}, not {project.name!r}: add --project")
+        raise SafetyError(
+            f"{path} was made for project {quoted(made_for)}, not {quoted(project.name)}: add --project"
+        )
     if api_url.rstrip("/") != client.api_url.rstrip("/"):
         raise SafetyError(f"{path} was made against {api_url}, not {client.api_url}: make a new plan")
     console.info(f"Checking that the remote reports have not changed since {path} was made...")

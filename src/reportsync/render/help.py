@@ -17,7 +17,13 @@ EXIT_MEANINGS = {
     130: "interrupted (Ctrl-C)",
 }
 # The codes each command can end with (the others: 0, 1 and 130).
-EXIT_CODES = {"plan": (0, 1, 2, 3, 130), "apply": (0, 1, 3, 4, 130), "validate": (0, 1), "schema": (0, 1), "completion": (0, 1)}
+EXIT_CODES = {
+    "plan": (0, 1, 2, 3, 130),
+    "apply": (0, 1, 3, 4, 130),
+    "validate": (0, 1),
+    "schema": (0, 1),
+    "completion": (0, 1),
+}
 
 
 def exit_codes(command: str | None) -> str:

@@ -177,6 +177,7 @@ def unmanaged_markdown(plan: Plan) -> str:
         return ""
     lines = [
         "",
+        "",
         "**Remote reports no file declares** (left untouched; `--prune` would delete those not ignored):",
     ]
     for u in kept:
@@ -191,15 +192,50 @@ def render_plan_markdown(plan: Plan, title: str = "reportsync plan") -> str:
         return head + "\n" + headline(plan, "the files") + unmanaged_markdown(plan)
     rows = [
         f"| {SYMBOL[c.action]} {c.action} | {markdown_cell(c.report_name)} | {c.environment} | "
-        f"{c.remote_id or ''} | {c.file or ''} |"
+        f"{markdown_cell(what_changes(c))} | {c.remote_id or ''} | {c.file or ''} |"
         for c in plan.changes
     ]
     body = "\n".join(
         line
         for c in plan.changes
-        for line in [*change_lines(c), *(rename_line(r) for r in renames_of(plan, c)), ""]
+        for line in [*diff_lines(c), *(rename_line(r) for r in renames_of(plan, c)), ""]
     )
     return _fit(head, rows, body, _cut(unmanaged_markdown(plan), 8000, "reports"))
+
+
+def what_changes(change: Change) -> str:
+    """The table cell of one change: `send_at 08:00 → 08:30; destinations +int-wh-02 −int-slack-01`."""
+    if change.action != "update":
+        return "new report" if change.action == "create" else "deleted"
+    parts = []
+    for f in change.fields:
+        if f.added or f.removed:
+            items = [f"+{d.id}" for d in f.added] + [f"−{d.id}" for d in f.removed]
+            parts.append(f"{f.name} {' '.join(items)}")
+        else:
+            parts.append(f"{f.name} {_bare(f.old)} → {_bare(f.new)}")
+    return "; ".join(parts)
+
+
+def _bare(v: Any) -> str:
+    return v if isinstance(v, str) else value(v)
+
+
+def diff_lines(change: Change) -> list[str]:
+    """One change in the details block, as GitHub colours a diff: `-` old in red, `+` new in green."""
+    if change.action != "update":
+        sign = SYMBOL[change.action]
+        return [f"{sign} {change_title(change)}"] + [
+            f"{sign}     {line.strip()[2:]}" for line in change_lines(change)[1:]
+        ]
+    lines = [f"@@ update {change_title(change).removeprefix('update ')} @@"]
+    for f in change.fields:
+        if f.added or f.removed:
+            lines += [f"-     {f.name}: {d.id}" + (f" ({d.label})" if d.label else "") for d in f.removed]
+            lines += [f"+     {f.name}: {d.id}" + (f" ({d.label})" if d.label else "") for d in f.added]
+        else:
+            lines += [f"-     {f.name}: {value(f.old)}", f"+     {f.name}: {value(f.new)}"]
+    return lines
 
 
 def markdown_cell(text: str) -> str:
@@ -217,7 +253,7 @@ def _cut(text: str, room: int, what: str) -> str:
 def _fit(head: str, rows: list[str], body: str, tail: str = "") -> str:
     """Keep the summary whole; cut the table, then the details, so the comment fits GitHub's limit."""
     start, end = "\n<details><summary>Details</summary>\n\n```diff\n", "\n```\n</details>"
-    table_head = "| action | report | environment | id | file |\n|---|---|---|---|---|\n"
+    table_head = "| action | report | environment | changes | id | file |\n|---|---|---|---|---|---|\n"
     budget = MARKDOWN_LIMIT - len(head) - len(start) - len(end) - len(table_head) - len(tail) - 400
     table = _cut("\n".join(rows), budget // 2, "table rows")
     details = _cut(body.rstrip(), budget - len(table), "lines")
