@@ -38,15 +38,16 @@ def schema_problems_for(document: Document, schema_name: str) -> list[Problem]:
     """Every violation of a packaged schema, as sentences placed at the offending spot.
 
     A schema node may carry `x-message`: its violations then read "<field>: <x-message>" and never
-    echo the value (the config schema uses it where the value could be a secret key).
+    echo the value (the config schema uses it where the value could be a secret key); `x-at-key: true`
+    places them at the key. Under `propertyNames` the message is about the key itself: `{name}` in it
+    is the key, shown quoted, and it is placed there.
     """
     errors = sorted(_named_validator(schema_name).iter_errors(document.data), key=_error_order)
     problems: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
     for error in errors:
         custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
-        path = tuple(error.absolute_path)
-        found = [(path, False, f"{messages.field_label(path)}: {custom}")] if custom else _describe(error)
+        found = [_custom(error, custom)] if custom else _describe(error)
         for where, at_key, text in found:
             if where in seen:
                 continue
@@ -54,6 +55,13 @@ def schema_problems_for(document: Document, schema_name: str) -> list[Problem]:
             line, col = document.locate(where, at_key=at_key)
             problems.append(Problem(document.file, line, col, text))
     return sorted(problems, key=lambda p: (p.line, p.col))
+
+
+def _custom(error: Any, message: str) -> tuple[tuple[Any, ...], bool, str]:
+    path = tuple(error.absolute_path)
+    if "propertyNames" in error.absolute_schema_path:
+        return path + (error.instance,), True, message.replace("{name}", messages.show(error.instance))
+    return path, bool(error.schema.get("x-at-key")), f"{messages.field_label(path)}: {message}"
 
 
 def _error_order(error: Any) -> tuple[int, int]:
