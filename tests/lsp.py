@@ -25,6 +25,7 @@ class YamlServer:
         )
         self.settings, self.next_id, self.buffer = settings, 0, b""
         self.diagnostics: dict[str, list[dict[str, Any]]] = {}
+        self.published: dict[str, int] = {}
         capabilities = {"workspace": {"configuration": True}, "textDocument": {"publishDiagnostics": {}}}
         folder = {"uri": root.as_uri(), "name": "repo"}
         params = {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": capabilities}
@@ -82,7 +83,9 @@ class YamlServer:
     def handle(self, message: dict[str, Any]) -> None:
         method = message.get("method")
         if method == "textDocument/publishDiagnostics":
-            self.diagnostics[message["params"]["uri"]] = message["params"]["diagnostics"]
+            uri = message["params"]["uri"]
+            self.diagnostics[uri] = message["params"]["diagnostics"]
+            self.published[uri] = self.published.get(uri, 0) + 1
         elif method == "workspace/configuration":
             items = message["params"]["items"]
             answer = [self.settings.get(i["section"]) if i.get("section") else self.settings for i in items]
@@ -94,14 +97,22 @@ class YamlServer:
         """(0-based line, message) of every diagnostic the server publishes for the file."""
         uri = path.as_uri()
         self.diagnostics.pop(uri, None)
-        document = {"uri": uri, "languageId": "yaml", "version": 1, "text": path.read_text(encoding="utf-8")}
+        self.next_id += 1  # a fresh version: the server keeps closed documents and skips a known version
+        text = path.read_text(encoding="utf-8")
+        document = {"uri": uri, "languageId": "yaml", "version": self.next_id, "text": text}
         self.notify("textDocument/didOpen", {"textDocument": document})
         deadline = time.monotonic() + timeout
         while uri not in self.diagnostics and time.monotonic() < deadline:
             self.receive(deadline)
         assert uri in self.diagnostics, f"no diagnostics for {path} in {timeout}s"
+        found = [(d["range"]["start"]["line"], d["message"]) for d in self.diagnostics[uri]]
+        # closing clears the file's diagnostics: wait for that, so a reopen never reads the stale empty list
+        count = self.published[uri]
         self.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
-        return [(d["range"]["start"]["line"], d["message"]) for d in self.diagnostics[uri]]
+        deadline = time.monotonic() + 10
+        while self.published[uri] == count and time.monotonic() < deadline:
+            self.receive(deadline)
+        return found
 
     def close(self) -> None:
         try:
@@ -110,3 +121,6 @@ class YamlServer:
         finally:
             self.proc.kill()
             self.proc.wait()
+            for stream in (self.proc.stdin, self.proc.stdout):
+                if stream is not None:
+                    stream.close()
