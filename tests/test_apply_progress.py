@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers import KEY, report, write_reports
-from reliability import apply, assert_converged, env_for
+from reliability import apply, assert_converged, env_for, record
 
 from reportsync.cli import main
 from reportsync.console import Console
@@ -56,6 +56,12 @@ def test_ctrl_c_during_apply_says_what_was_applied_and_how_to_finish(tmp_path: P
         rest = apply(folder, env_for(emu))
         assert f"Apply complete: {TOTAL - held} created" in rest.out
         assert_converged(emu, folder, desired)
+    record(
+        "process",
+        "apply interrupted by SIGINT (Ctrl-C) mid-way (60 creates)",
+        "exit 130; every change listed applied or skipped, counts match the remote; next apply creates only "
+        "the rest; no dup",
+    )
 
 
 class CtrlCAtPrompt(io.StringIO):

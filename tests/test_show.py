@@ -56,5 +56,7 @@ def test_show_explains_what_it_cannot_find(tmp_path: Path, cli: Any, emulator: E
     assert 'no remote report "Daily revenue" in sandbox, only in production' in wrong_env.err
     no_id = cli("show", "--id", "nope", env=env, cwd=tmp_path)
     assert no_id.code == 1 and "404" in no_id.err
+    bad_id = cli("show", "--id", "a b", env=env, cwd=tmp_path)
+    assert bad_id.code == 1 and '"a b" is not a valid report id' in bad_id.err
     neither = cli("show", env=env, cwd=tmp_path)
     assert neither.code == 1 and "show needs a report name or --id ID" in neither.err
