@@ -183,3 +183,36 @@ def test_import_does_not_claim_no_changes_while_other_files_differ(
     assert "shows no changes for them," in result.out
     assert "but 1 other change for files already in reports/" in result.out
     assert "`reportsync plan` shows no changes." not in result.out
+
+
+def test_a_file_refresh_cannot_keep_is_named_and_the_others_are_refreshed(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any
+) -> None:
+    root = project(tmp_path)
+    odd = root / "reports" / "weekly-sandbox-digest.yaml"
+    odd.write_text(
+        odd.read_text(encoding="utf-8").replace("  - type", "   -   type").replace("    id", "       id")
+    )
+    ids = seed(emulator, root / "reports")
+    before = odd.read_bytes()
+    emulator.update_report(ids["Weekly sandbox digest/sandbox"], {"status": "active"})
+    emulator.update_report(ids["Daily revenue/production"], {"send_at": "06:30"})
+    result = cli("refresh", env=env, cwd=root)
+    assert result.code == 1
+    assert "reports/weekly-sandbox-digest.yaml: its layout cannot be kept byte for byte" in result.err
+    assert "Refreshed 1 file(s)" in result.out and "1 file(s) could not be rewritten" in result.out
+    assert odd.read_bytes() == before
+    assert 'send_at: "06:30"' in (root / "reports" / "daily-revenue.yaml").read_text(encoding="utf-8")
+
+
+def test_a_file_changed_since_it_was_read_is_left_untouched(tmp_path: Path) -> None:
+    from reportsync.commands.refresh import FileRefresh, write_back
+
+    path = tmp_path / "a.yaml"
+    path.write_text("edited meanwhile\n", encoding="utf-8")
+    why = write_back(FileRefresh(str(path), "as read\n", "new\n", ()))
+    assert why is not None and "changed during the refresh" in why
+    assert path.read_text(encoding="utf-8") == "edited meanwhile\n"
+    assert write_back(FileRefresh(str(path), "edited meanwhile\n", "new\n", ())) is None
+    assert path.read_text(encoding="utf-8") == "new\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.yaml"]  # no temporary file left

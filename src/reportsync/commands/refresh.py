@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from reportsync.client import Client
 from reportsync.commands import projects_of
 from reportsync.config import Project
 from reportsync.connection import open_client
 from reportsync.console import Console
-from reportsync.errors import ExitStatus, ReportsyncError
+from reportsync.errors import ExitStatus
 from reportsync.models import RemoteReport, normalize
 from reportsync.plan import Change, Plan, PlanOptions, build_plan
 from reportsync.render import by_project, json_text, project_heading
@@ -52,15 +53,25 @@ def run(args: Namespace, console: Console) -> int:
             plan, remote = read_plan(project, args, client)
         outcomes.append(refresh_project(project, plan, remote))
     # every project is read and every file computed before one is written
+    unwritten: dict[str, str] = {}
     if not args.dry_run:
-        for outcome in outcomes:
-            for item in outcome.files:
-                write_back(item)
+        for item in (f for o in outcomes for f in o.files):
+            why = write_back(item)
+            if why:
+                unwritten[item.path] = why
+    outcomes = [left_out(o, unwritten) for o in outcomes]
     show(outcomes, args, console)
     return ExitStatus.ERROR if any(o.refused for o in outcomes) else ExitStatus.OK
 
 
-def read_plan(project: Project, args: Namespace, client: Any) -> tuple[Plan, tuple[RemoteReport, ...]]:
+def left_out(outcome: RefreshOutcome, unwritten: dict[str, str]) -> RefreshOutcome:
+    """The outcome with the files that could not be written moved to `refused`, with why."""
+    kept = tuple(f for f in outcome.files if f.path not in unwritten)
+    failed = tuple((f.path, unwritten[f.path]) for f in outcome.files if f.path in unwritten)
+    return replace(outcome, files=kept, refused=outcome.refused + failed)
+
+
+def read_plan(project: Project, args: Namespace, client: Client) -> tuple[Plan, tuple[RemoteReport, ...]]:
     from reportsync.validate import load_desired
 
     desired = load_desired(project.reports)
@@ -127,15 +138,20 @@ def check_rewrite(old: str, new: str, path: str, remote_by_line: dict[int, Remot
         raise LayoutError(f"{path}: the rewritten file would not read back as the remote reports")
 
 
-def write_back(item: FileRefresh) -> None:
-    """Replace the file atomically, unless someone changed it since it was read."""
+def write_back(item: FileRefresh) -> str | None:
+    """Replace the file atomically, unless someone changed it since it was read; why not, if not."""
     path = Path(item.path)
-    if path.read_text(encoding="utf-8") != item.old:
-        raise ReportsyncError(f"{item.path} changed during the refresh and was left untouched; run it again")
     temporary = path.with_name(f".{path.name}.reportsync-tmp")
-    with open(temporary, "w", encoding="utf-8", newline="") as handle:
-        handle.write(item.new)
-    os.replace(temporary, path)
+    try:
+        if path.read_text(encoding="utf-8") != item.old:
+            return f"{item.path} changed during the refresh and was left untouched; run refresh again"
+        with open(temporary, "w", encoding="utf-8", newline="") as handle:
+            handle.write(item.new)
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        return f"{item.path} could not be written ({exc.strerror}) and was left untouched"
+    return None
 
 
 def show(outcomes: list[RefreshOutcome], args: Namespace, console: Console) -> None:
