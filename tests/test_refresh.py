@@ -151,6 +151,9 @@ def test_refresh_target_and_nothing_to_do(tmp_path: Path, cli: Any, emulator: Em
     ("old", "new", "written"),
     [
         ("a", "Weekly", "Weekly"),
+        ("'a'", "Weekly", "'Weekly'"),
+        ('"a"', "Weekly", '"Weekly"'),
+        ("'a'", "it's", "'it''s'"),
         ("a", "on", '"on"'),
         ("a", "08:30", '"08:30"'),
         ("a", "x: y", '"x: y"'),
