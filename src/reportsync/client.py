@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -209,9 +210,8 @@ class Client:
 
     def _report_path(self, method: str, report_id: str) -> str:
         if not isinstance(report_id, str) or not ID_RE.match(report_id):
-            raise ApiError(
-                method, f"{REPORTS}/…", None, "invalid_id", f"{report_id!r} is not a valid report id"
-            )
+            shown = json.dumps(report_id, ensure_ascii=False)
+            raise ApiError(method, f"{REPORTS}/…", None, "invalid_id", f"{shown} is not a valid report id")
         return f"{REPORTS}/{report_id}"
 
     def _log(self, line: str) -> None:

@@ -35,6 +35,14 @@ DEMO_REMOTE: tuple[dict[str, Any], ...] = (
 )
 
 
+def api_url_hint(url: str) -> str:
+    """The warning for a base URL without the API version: every call would answer 404."""
+    return (
+        f"Warning: QONVERSION_API_URL {url} does not end in /v4; the API lives under /v4 "
+        "(e.g. https://api.qonversion.io/v4): if calls answer 404, add /v4."
+    )
+
+
 @contextmanager
 def open_client(project: Project, console: Console, emulator: bool = False) -> Iterator[Client]:
     """A client for the project's API (settings from the environment), or for a built-in demo emulator.
@@ -61,6 +69,8 @@ def open_client(project: Project, console: Console, emulator: bool = False) -> I
         return
     settings = load_settings(console.env, project.key_env)
     console.secrets.add(settings.key)
+    if not settings.api_url.rstrip("/").endswith("/v4"):
+        console.info(api_url_hint(settings.api_url))
     with Client(
         settings, log=console.log, pool_size=pool_size, clock=console.clock, sleep=console.sleep
     ) as client:
