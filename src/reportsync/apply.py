@@ -100,8 +100,7 @@ def _write(change: Change, api: ReportsApi, reserved: frozenset[str]) -> ChangeR
     assert change.remote_id is not None
     if change.action == "update":
         assert change.body is not None
-        report = api.replace_report(change.remote_id, change.body)
-        return ChangeResult(change, "applied", report.id)
+        return _checked(change, api.replace_report(change.remote_id, change.body), change.remote_id)
     try:
         api.delete_report(change.remote_id)
     except ApiError as exc:
@@ -115,7 +114,7 @@ def _create(change: Change, api: ReportsApi, reserved: frozenset[str]) -> Change
     assert change.body is not None
     key = str(uuid.uuid4())  # one key per planned create, reused if it is posted again
     try:
-        return ChangeResult(change, "applied", api.create_report(change.body, key).id)
+        return _checked(change, api.create_report(change.body, key))
     except ApiError as exc:
         if not exc.ambiguous:
             raise
@@ -126,7 +125,7 @@ def _create(change: Change, api: ReportsApi, reserved: frozenset[str]) -> Change
     except ApiError as exc:
         raise _unknown(first, f"re-reading to check failed: {exc.message}") from None
     if adopted is not None:
-        return ChangeResult(change, "applied", adopted.id, "adopted after an ambiguous create")
+        return _checked(change, adopted, note="adopted after an ambiguous create")
     if first.status is None or first.status < 500:
         # No (usable) answer (timeout, dropped connection): the server may still be creating it, so its
         # absence from a listing proves nothing. Never post blindly; the next run re-reads and decides.
@@ -136,7 +135,20 @@ def _create(change: Change, api: ReportsApi, reserved: frozenset[str]) -> Change
         report = api.create_report(change.body, key)
     except ApiError as exc:
         raise _unknown(exc, f"second attempt, after {first.message}") from None
-    return ChangeResult(change, "applied", report.id, "created on a second attempt")
+    return _checked(change, report, note="created on a second attempt")
+
+
+def _checked(
+    change: Change, answer: RemoteReport, expected_id: str | None = None, note: str = ""
+) -> ChangeResult:
+    """Applied when the server's answer holds what was sent; failed, naming both spellings, otherwise."""
+    from reportsync.verify import answer_mismatch
+
+    assert change.body is not None
+    mismatch = answer_mismatch(change.body, answer, expected_id)
+    if mismatch:
+        return ChangeResult(change, "failed", answer.id, f"{note}; {mismatch}" if note else mismatch)
+    return ChangeResult(change, "applied", answer.id, note)
 
 
 def _unknown(exc: ApiError, note: str) -> ApiError:

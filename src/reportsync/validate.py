@@ -175,6 +175,25 @@ def cross_check(specs: Sequence[DesiredReport]) -> list[Problem]:
     return problems
 
 
+def name_warnings(specs: Sequence[DesiredReport]) -> list[Problem]:
+    """Names a server may store differently than written (outer spaces, non-NFC, controls): warnings."""
+    from reportsync.names import escaped, loose_name, name_oddities
+
+    warnings: list[Problem] = []
+    seen: dict[tuple[str, str], DesiredReport] = {}
+    for spec in specs:
+        env, name = spec.identity
+        odd = name_oddities(name)
+        if odd:
+            text = f"report_name {escaped(name)} has {' and '.join(odd)}; a server may store it otherwise"
+            warnings.append(Problem(spec.file, spec.line, 0, text))
+        first = seen.setdefault((env, loose_name(name)), spec)
+        if first is not spec:
+            text = f"report_name {escaped(name)} ({env}) differs from {first.where} only in spaces or form"
+            warnings.append(Problem(spec.file, spec.line, 0, text))
+    return warnings
+
+
 def display_path(path: str) -> str:
     try:
         return os.path.relpath(path)

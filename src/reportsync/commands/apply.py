@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
+from dataclasses import replace
 
 from reportsync.apply import ApplyResult, ChangeResult, apply_plan, stale_changes
 from reportsync.client import Client
@@ -49,7 +50,7 @@ def run(args: Namespace, console: Console) -> int:
             confirm(args, console)  # a saved plan was reviewed when it was made, as with Terraform
         for p, client in staged:
             result = apply_plan(p.plan, client, p.project.parallelism, lambda r: progress(r, console))
-            outcomes.append((p.project, result))
+            outcomes.append((p.project, reread(result, client, console)))
     report_results(outcomes, args, console)
     failed = any(r.failed or r.skipped for _, r in outcomes)
     return ExitStatus.PARTIAL if failed else ExitStatus.OK
@@ -73,6 +74,27 @@ def saved_plan(path: str, client: Client, console: Console, project: Project) ->
             + ". Run `reportsync plan --out` again."
         )
     return plan
+
+
+def reread(result: ApplyResult, client: Client, console: Console) -> ApplyResult:
+    """The result checked against one fresh listing: a change the server does not show has failed.
+
+    When the listing cannot be read, every applied change is unconfirmed and counted as failed.
+    """
+    from reportsync.errors import ApiError
+    from reportsync.verify import unconverged
+
+    if not any(r.status == "applied" for r in result.results):
+        return result
+    console.info("Re-reading the remote reports to check that every change holds...")
+    try:
+        return unconverged(result, client.list_reports())
+    except ApiError as exc:
+        why = f"applied, but re-reading to check it failed: {exc.message}"
+        rows = (
+            replace(r, status="failed", message=why) if r.status == "applied" else r for r in result.results
+        )
+        return ApplyResult(tuple(rows))
 
 
 def confirm(args: Namespace, console: Console) -> None:

@@ -6,7 +6,7 @@ from reportsync.commands import projects_of
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, Problem
 from reportsync.render.listing import validate_json, validate_summary
-from reportsync.validate import collect
+from reportsync.validate import collect, name_warnings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -19,6 +19,8 @@ def run(args: Namespace, console: Console) -> int:
     problems: list[Problem] = []
     for project in projects_of(args):
         found, wrong, count = collect(project.reports)
+        for warning in name_warnings(found):
+            console.info(f"Warning: {warning}")
         reports += len(found)
         problems += wrong
         files += count

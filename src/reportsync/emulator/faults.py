@@ -5,11 +5,14 @@ from __future__ import annotations
 import fnmatch
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 RESTART = "restart"
+# What a server may do to a report it stores (the written body is accepted, the stored one differs).
+REWRITES = ("trim-names", "nfc-names", "range-as-string")
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Faults:
         self._bucket: _Bucket | None = None
         self._rules: list[_Rule] = []
         self._ambiguous = 0
+        self._rewrites: set[str] = set()
 
     # -- switches (the API tests and benchmarks code against) ---------------------------------
     def queue_429(self, n: int, retry_after: str | None = "1") -> None:
@@ -107,8 +111,17 @@ class Faults:
     ) -> None:
         self._arm(_Rule("slow", count, method, path_glob, delay=delay, process_first=process_first))
 
+    def rewrite_stored(self, *kinds: str) -> None:
+        """Turn on storage rewrites (REWRITES): names trimmed or made NFC, included_range_days a string."""
+        unknown = set(kinds) - set(REWRITES)
+        if unknown:
+            raise ValueError(f"unknown rewrite {sorted(unknown)}; known: {', '.join(REWRITES)}")
+        with self._lock:
+            self._rewrites.update(kinds)
+
     def clear(self) -> None:
         with self._lock:
+            self._rewrites.clear()
             self.latency = 0.0
             self._queued_429.clear()
             self._bucket = None
@@ -148,6 +161,20 @@ class Faults:
                 return False
             self._ambiguous -= 1
             return True
+
+    def stored(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """The validated fields as this server stores them (a copy, rewritten by the active switches)."""
+        with self._lock:
+            rewrites = set(self._rewrites)
+        out = dict(fields)
+        name = out.get("report_name")
+        if isinstance(name, str) and "trim-names" in rewrites:
+            out["report_name"] = name.strip()
+        if isinstance(out.get("report_name"), str) and "nfc-names" in rewrites:
+            out["report_name"] = unicodedata.normalize("NFC", out["report_name"])
+        if "range-as-string" in rewrites and "included_range_days" in out:
+            out["included_range_days"] = str(out["included_range_days"])
+        return out
 
     # -- internals ----------------------------------------------------------------------------
     def _arm(self, rule: _Rule) -> None:
