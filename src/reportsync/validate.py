@@ -188,7 +188,7 @@ def name_warnings(specs: Sequence[DesiredReport]) -> list[Problem]:
             text = f"report_name {escaped(name)} has {' and '.join(odd)}; a server may store it otherwise"
             warnings.append(Problem(spec.file, spec.line, 0, text))
         first = seen.setdefault((env, loose_name(name)), spec)
-        if first is not spec:
+        if first.identity != spec.identity:  # an exact repeat is already an error
             text = f"report_name {escaped(name)} ({env}) differs from {first.where} only in spaces or form"
             warnings.append(Problem(spec.file, spec.line, 0, text))
     return warnings
