@@ -13,7 +13,13 @@ from reportsync.names import escaped, loose_name
 
 
 def matches(name: str, globs: Sequence[str]) -> bool:
-    return any(fnmatchcase(name, g) for g in globs)
+    """True when a name equals an entry, or matches it as a glob: "Revenue [EU]" means itself first."""
+    return any(name == g or fnmatchcase(name, g) for g in globs)
+
+
+def unmatched(globs: Sequence[str], names: Sequence[str]) -> list[str]:
+    """The entries (of --target or ignore:) that match none of `names`, in their given order."""
+    return [g for g in dict.fromkeys(globs) if not any(matches(n, (g,)) for n in names)]
 
 
 def match_reports(

@@ -10,7 +10,7 @@ from reportsync.config import Project
 from reportsync.connection import open_client
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, SafetyError
-from reportsync.match import matches
+from reportsync.match import unmatched
 from reportsync.plan import Plan, PlanOptions, build_plan, threshold_breach
 from reportsync.render import by_project, json_text, project_heading
 from reportsync.render.plan import plan_json, plan_totals_line, render_plan_markdown, render_plan_text
@@ -67,14 +67,25 @@ def make_plan(project: Project, client: Client, args: Namespace, console: Consol
     reports = client.list_reports()
     destinations = client.list_destinations()
     plan = build_plan(desired, reports, destinations, plan_options(project, args))
-    if plan.partial and not plan.changes and not plan.unchanged:
-        targets = plan.options.targets
-        if not any(matches(u.report_name, targets) for u in plan.unmanaged):
-            console.info(
-                f"Warning: --target {', '.join(targets)} matched no report in {project.reports}/ "
-                "or in the remote project."
-            )
+    warn_unmatched(project, plan, [s.identity[1] for s in desired], [r.identity[1] for r in reports], console)
     return plan
+
+
+def warn_unmatched(
+    project: Project, plan: Plan, desired: list[str], remote: list[str], console: Console
+) -> None:
+    """A warning (stderr) per --target entry matching no report, and per ignore: entry matching no remote."""
+    from reportsync.names import escaped
+
+    for entry in unmatched(plan.options.targets, desired + remote):
+        console.info(
+            f"Warning: --target {escaped(entry)} matched no report in {project.reports}/ "
+            "or in the remote project."
+        )
+    for entry in unmatched(plan.options.ignore, remote):
+        console.info(
+            f"Warning: ignore: entry {escaped(entry)} of project {project.name} matched no remote report."
+        )
 
 
 def show_plans(plans: list[ProjectPlan], args: Namespace, console: Console, summary: bool = True) -> None:
