@@ -10,7 +10,7 @@ from typing import Literal, Protocol
 
 from reportsync.errors import ApiError
 from reportsync.models import Payload, RemoteReport, normalize
-from reportsync.plan import Change, Plan, fingerprint
+from reportsync.plan import Change, Plan
 
 Status = Literal["applied", "failed", "skipped"]
 
@@ -180,22 +180,3 @@ def find_by_identity(
     remote: Sequence[RemoteReport], change: Change, reserved: frozenset[str] = frozenset()
 ) -> list[RemoteReport]:
     return [r for r in remote if r.identity == change.identity and r.id not in reserved]
-
-
-def stale_changes(plan: Plan, remote: Sequence[RemoteReport]) -> list[str]:
-    """Why each change of a saved plan no longer fits the remote state (empty: the plan is fresh)."""
-    by_id = {r.id: r for r in remote}
-    reserved = frozenset(c.remote_id for c in plan.changes if c.remote_id)
-    reasons: list[str] = []
-    for change in plan.changes:
-        label = f"{change.action} {change.report_name!r} ({change.environment})"
-        if change.action == "create":
-            if find_by_identity(remote, change, reserved):
-                reasons.append(f"{label}: a remote report with this name now exists")
-            continue
-        current = by_id.get(change.remote_id or "")
-        if current is None:
-            reasons.append(f"{label}: remote report {change.remote_id} no longer exists")
-        elif fingerprint(current.payload) != change.fingerprint:
-            reasons.append(f"{label}: remote report {change.remote_id} changed since the plan was made")
-    return reasons

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from reportsync.client import Client
@@ -11,6 +13,7 @@ from reportsync.connection import open_client
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, SafetyError
 from reportsync.match import unmatched
+from reportsync.models import DesiredReport, Destination, RemoteReport
 from reportsync.plan import Plan, PlanOptions, build_plan, threshold_breach
 from reportsync.render import by_project, json_text, project_heading
 from reportsync.render.plan import plan_json, plan_totals_line, render_plan_markdown, render_plan_text
@@ -18,6 +21,16 @@ from reportsync.render.plan import plan_json, plan_totals_line, render_plan_mark
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from argparse import Namespace
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectState:
+    """What one project's run reads: its desired reports and its remote listings."""
+
+    project: Project
+    desired: tuple[DesiredReport, ...]
+    reports: tuple[RemoteReport, ...]
+    destinations: tuple[Destination, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +46,25 @@ def run(args: Namespace, console: Console) -> int:
     projects = projects_of(args)
     if args.out and len(projects) > 1:
         raise SafetyError("--out saves one project's plan: add --project NAME")
-    plans: list[ProjectPlan] = []
-    for project in projects:
-        with open_client(project, console, args.emulator) as client:
-            plans.append(ProjectPlan(project, make_plan(project, client, args, console), client.api_url))
+    refuse_shared_keys(args, console)
+    with ExitStack() as stack:
+        states: list[tuple[ProjectState, str]] = []
+        for project in projects:
+            client = stack.enter_context(open_client(project, console, args.emulator))
+            states.append((read_state(project, client, console), client.api_url))
+    if not args.emulator:  # each project's demo emulator holds the same demo reports
+        refuse_shared_remote([s for s, _ in states])
+    plans = [
+        ProjectPlan(s.project, plan_state(s, plan_options(s.project, args), console), url)
+        for s, url in states
+    ]
     show_plans(plans, args, console)
     guard_thresholds(plans, args)  # before saving: a refused plan must not be applied later by mistake
     if args.out:
         from reportsync.planfile import save_plan
 
-        save_plan(plans[0].plan, args.out, plans[0].api_url, plans[0].project.name)
+        first = plans[0]
+        save_plan(first.plan, args.out, first.api_url, first.project.name, first.project.reports)
         console.info(f"Saved the plan to {args.out}; apply it with `reportsync apply {args.out}`.")
     changed = any(p.plan.changes for p in plans)
     return ExitStatus.CHANGES if changed and args.detailed_exitcode else ExitStatus.OK
@@ -58,17 +80,62 @@ def plan_options(project: Project, args: Namespace) -> PlanOptions:
     )
 
 
-def make_plan(project: Project, client: Client, args: Namespace, console: Console) -> Plan:
-    """The project's plan from its files and the remote state; InvalidFilesError, PlanError, ApiError."""
+def read_state(project: Project, client: Client, console: Console) -> ProjectState:
+    """The project's desired reports and its remote listings; InvalidFilesError, ApiError."""
     from reportsync.validate import load_desired
 
     desired = load_desired(project.reports)
     console.info(f"Read {len(desired)} report(s) from {project.reports}/; reading remote reports...")
-    reports = client.list_reports()
-    destinations = client.list_destinations()
-    plan = build_plan(desired, reports, destinations, plan_options(project, args))
-    warn_unmatched(project, plan, [s.identity[1] for s in desired], [r.identity[1] for r in reports], console)
+    return ProjectState(project, desired, client.list_reports(), client.list_destinations())
+
+
+def plan_state(state: ProjectState, options: PlanOptions, console: Console) -> Plan:
+    """The plan for one project's read state (PlanError when unsafe), warning about unmatched entries."""
+    plan = build_plan(state.desired, state.reports, state.destinations, options)
+    desired = [s.identity[1] for s in state.desired]
+    warn_unmatched(state.project, plan, desired, [r.identity[1] for r in state.reports], console)
     return plan
+
+
+def make_plan(project: Project, client: Client, args: Namespace, console: Console) -> Plan:
+    """The project's plan from its files and the remote state; InvalidFilesError, PlanError, ApiError."""
+    return plan_state(read_state(project, client, console), plan_options(project, args), console)
+
+
+def refuse_shared_keys(args: Namespace, console: Console) -> None:
+    """SafetyError when two projects of the config hold the same secret key: they are one remote project.
+
+    Every project of the config is compared, not only those selected, because `--project web` alone
+    would otherwise see `app`'s reports as unmanaged and prune them.
+    """
+    if args.emulator:
+        return
+    from reportsync.config import Overrides, resolve_projects
+
+    seen: dict[str, Project] = {}
+    for project in resolve_projects(Overrides(config=getattr(args, "config", None))):
+        key = (console.env.get(project.key_env) or "").strip()
+        first = seen.setdefault(key, project) if key else project
+        if first is not project:
+            raise SafetyError(
+                f"projects {first.name} and {project.name} use the same secret key "
+                f"({first.key_env} and {project.key_env}): they are one remote project, and each would "
+                "see the other's reports as unmanaged; nothing was planned. Give each project its own key."
+            )
+
+
+def refuse_shared_remote(states: Sequence[ProjectState]) -> None:
+    """SafetyError when the remote listings of two projects share a report id; run after every read."""
+    owner: dict[str, Project] = {}
+    for state in states:
+        for report in state.reports:
+            first = owner.setdefault(report.id, state.project)
+            if first is not state.project:
+                raise SafetyError(
+                    f"projects {first.name} and {state.project.name} both list remote report "
+                    f"{report.id}: they are one remote project under two keys; nothing was planned. "
+                    "Keep one of them in reportsync.yaml."
+                )
 
 
 def warn_unmatched(
