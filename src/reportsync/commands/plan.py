@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reportsync.client import Client
 from reportsync.commands import projects_of
 from reportsync.config import Project
 from reportsync.connection import open_client
 from reportsync.console import Console
-from reportsync.errors import ExitStatus, SafetyError
+from reportsync.errors import ExitStatus, Problem, SafetyError
 from reportsync.match import unmatched
 from reportsync.models import DesiredReport, Destination, RemoteReport
 from reportsync.plan import Plan, PlanOptions, build_plan, threshold_breach
@@ -31,6 +31,7 @@ class ProjectState:
     desired: tuple[DesiredReport, ...]
     reports: tuple[RemoteReport, ...]
     destinations: tuple[Destination, ...]
+    skipped: tuple[Problem, ...] = ()  # entries under the reports folder that were not read
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,15 +83,26 @@ def plan_options(project: Project, args: Namespace) -> PlanOptions:
 
 def read_state(project: Project, client: Client, console: Console) -> ProjectState:
     """The project's desired reports and its remote listings; InvalidFilesError, ApiError."""
-    from reportsync.validate import load_desired
+    from reportsync.validate import load_project_files
 
-    desired = load_desired(project.reports)
+    desired, skipped = load_project_files(project.reports, project.root)
     console.info(f"Read {len(desired)} report(s) from {project.reports}/; reading remote reports...")
-    return ProjectState(project, desired, client.list_reports(), client.list_destinations())
+    return ProjectState(project, desired, client.list_reports(), client.list_destinations(), skipped)
 
 
 def plan_state(state: ProjectState, options: PlanOptions, console: Console) -> Plan:
-    """The plan for one project's read state (PlanError when unsafe), warning about unmatched entries."""
+    """The plan for one project's read state (PlanError when unsafe), warning about unmatched entries.
+
+    A run that did not read everything under the reports folder never deletes: prune is turned off.
+    """
+    for skipped in state.skipped:
+        console.info(f"Warning: {skipped}")
+    if state.skipped and options.prune:
+        console.info(
+            f"Warning: {len(state.skipped)} entr{'y' if len(state.skipped) == 1 else 'ies'} under "
+            f"{state.project.reports}/ not read: nothing is deleted in this run (prune is off)."
+        )
+        options = replace(options, prune=False)
     plan = build_plan(state.desired, state.reports, state.destinations, options)
     desired = [s.identity[1] for s in state.desired]
     warn_unmatched(state.project, plan, desired, [r.identity[1] for r in state.reports], console)
