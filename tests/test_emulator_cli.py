@@ -226,6 +226,7 @@ def test_rewrite_flags_parse_arm_and_print() -> None:
 
     args = parse("--rewrite", "trim-names", "--rewrite", "nfc-names", "--rewrite", "range-as-string")
     assert args.rewrite == ["trim-names", "nfc-names", "range-as-string"]
+    assert "fault: next 2 creates are stored twice" in fault_lines(parse("--twin-creates", "2"))
     lines = fault_lines(args)
     assert "fault: reports are stored with names trimmed of leading and trailing whitespace" in lines
     assert 'fault: reports are stored with included_range_days as a string ("7")' in lines

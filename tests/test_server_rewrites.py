@@ -88,16 +88,13 @@ def test_a_create_whose_copy_the_reread_shows_twice_fails(
 ) -> None:
     """Another writer created the same report meanwhile: the re-read sees two and says so."""
     folder = write_named(tmp_path / "reports", "report_name: Twice")
-    original = emulator.app._create
-
-    def twice(request: Any, rid: Any) -> Any:
-        emulator.add_report(_payload("Twice"))
-        return original(request, rid)
-
-    emulator.app._routes["/scheduled-reports"]["POST"] = twice
+    emulator.faults.twin_creates(1)
     result = apply(folder, env)
     assert result.code == 4, result.out
     assert 'applied, but the server holds 2 reports named "Twice"' in result.out
+    assert identities(emulator) == Counter({("production", "Twice"): 2})
+    again = apply(folder, env)  # and the next run refuses to guess, naming both ids
+    assert again.code == 1 and "2 remote reports are named 'Twice'" in again.err
     assert identities(emulator) == Counter({("production", "Twice"): 2})
 
 

@@ -95,6 +95,12 @@ def _add_call_faults(group: argparse._ArgumentGroup) -> None:
         help="matching calls drop the connection unanswered, COUNT times (default 1; repeatable)",
     )
     add(
+        "--twin-creates",
+        metavar="N",
+        type=_count,
+        help="the next N creates are stored twice, as if another writer created the same report",
+    )
+    add(
         "--rewrite",
         choices=REWRITES,
         action="append",
@@ -121,6 +127,8 @@ def arm_faults(faults: Faults, args: argparse.Namespace) -> None:
         faults.reset_connections(rule.method, rule.glob, rule.count)
     if args.rewrite:
         faults.rewrite_stored(*args.rewrite)
+    if args.twin_creates:
+        faults.twin_creates(args.twin_creates)
 
 
 def fault_lines(args: argparse.Namespace) -> list[str]:
@@ -137,6 +145,10 @@ def fault_lines(args: argparse.Namespace) -> list[str]:
         n = args.ambiguous_creates
         lines.append(f"{_next(n, 'create')} {'is' if n == 1 else 'are'} stored, then the connection drops")
     lines += [_call_line(rule) for rule in args.reset_connections or ()]
+    if args.twin_creates:
+        lines.append(
+            f"{_next(args.twin_creates, 'create')} {'is' if args.twin_creates == 1 else 'are'} stored twice"
+        )
     lines += [f"reports are stored with {_REWRITE_LINES[kind]}" for kind in dict.fromkeys(args.rewrite or ())]
     return [f"fault: {line}" for line in lines] + [f"mode: {line}" for line in _mode_lines(args)]
 

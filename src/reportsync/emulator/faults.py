@@ -76,6 +76,7 @@ class Faults:
         self._rules: list[_Rule] = []
         self._ambiguous = 0
         self._rewrites: set[str] = set()
+        self._twins = 0
 
     # -- switches (the API tests and benchmarks code against) ---------------------------------
     def queue_429(self, n: int, retry_after: str | None = "1") -> None:
@@ -111,6 +112,11 @@ class Faults:
     ) -> None:
         self._arm(_Rule("slow", count, method, path_glob, delay=delay, process_first=process_first))
 
+    def twin_creates(self, n: int) -> None:
+        """The next n creates are stored twice, as when another writer creates the same report at once."""
+        with self._lock:
+            self._twins += n
+
     def rewrite_stored(self, *kinds: str) -> None:
         """Turn on storage rewrites (REWRITES): names trimmed or made NFC, included_range_days a string."""
         unknown = set(kinds) - set(REWRITES)
@@ -122,6 +128,7 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self._rewrites.clear()
+            self._twins = 0
             self.latency = 0.0
             self._queued_429.clear()
             self._bucket = None
@@ -154,6 +161,13 @@ class Faults:
         if rule is None:
             return None
         return RESTART if rule.kind == "restart_listing" else rule.status
+
+    def take_twin(self) -> bool:
+        with self._lock:
+            if self._twins <= 0:
+                return False
+            self._twins -= 1
+            return True
 
     def drop_after_create(self) -> bool:
         with self._lock:
