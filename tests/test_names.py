@@ -107,3 +107,10 @@ def test_unconverged_marks_each_kind_of_divergence() -> None:
     assert '2 reports named "Twin"' in messages[3]
     assert 'still holds id "d1"' in messages[4]
     assert messages[5] == "boom"
+
+
+def test_plans_and_messages_show_names_escaped() -> None:
+    from reportsync.render import quoted, value
+
+    assert value("Weekly KPIs\u00a0") == quoted("Weekly KPIs\u00a0") == '"Weekly KPIs\\u00a0"'
+    assert value(7) == "7" and value("7") == '"7"'

@@ -23,14 +23,18 @@ def value(v: Any) -> str:
 
     if isinstance(v, list):
         return "[" + ", ".join(str(d.get("id", d)) if isinstance(d, dict) else str(d) for d in v) + "]"
+    if isinstance(v, str):
+        from reportsync.names import escaped
+
+        return escaped(v)  # as JSON would, and invisible characters (NO-BREAK SPACE, marks) escaped too
     return json.dumps(v, ensure_ascii=False)
 
 
 def quoted(text: str) -> str:
-    """A name from outside, quoted as every message shows names."""
-    import json
+    """A name from outside, quoted as every message shows names (invisible characters escaped)."""
+    from reportsync.names import escaped
 
-    return json.dumps(text, ensure_ascii=False)
+    return escaped(text)
 
 
 def json_text(data: Any) -> str:
