@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import stat
 from pathlib import Path
 
 import pytest
@@ -128,6 +130,21 @@ def _fifo(root: Path) -> None:
     os.mkfifo(root / "reports" / "pipe.yaml")
 
 
+def _device(root: Path) -> None:
+    try:  # a character device like /dev/null: needs root (or CAP_MKNOD)
+        os.mknod(root / "reports" / "null.yaml", stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except OSError:
+        pytest.skip("cannot make a device file here")
+
+
+def _socket(root: Path) -> None:
+    server = socket.socket(socket.AF_UNIX)
+    with pytest.MonkeyPatch.context() as mp:  # a relative path: socket paths are limited to ~100 bytes
+        mp.chdir(root / "reports")
+        server.bind("sock.yaml")
+    server.close()  # the socket file stays
+
+
 def _broken(root: Path) -> None:
     (root / "reports" / "old.yaml").symlink_to("moved-away.yaml")
 
@@ -138,6 +155,8 @@ def _broken(root: Path) -> None:
         (_outside_link, "elsewhere", "link leading outside the repository"),
         (_fifo, "pipe.yaml", "a FIFO (named pipe), not a regular file"),
         (_broken, "old.yaml", "broken link"),
+        (_device, "null.yaml", "a device, not a regular file"),
+        (_socket, "sock.yaml", "a socket, not a regular file"),
     ],
 )
 def test_an_entry_not_read_is_named_and_nothing_is_deleted(
