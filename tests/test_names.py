@@ -6,7 +6,7 @@ import pytest
 from helpers import report
 
 from reportsync.apply import ApplyResult, ChangeResult
-from reportsync.models import RemoteReport, normalize
+from reportsync.models import Destination, RemoteReport, normalize
 from reportsync.names import escaped, loose_name, name_oddities
 from reportsync.plan import Change
 from reportsync.verify import answer_mismatch, unconverged
@@ -114,3 +114,37 @@ def test_plans_and_messages_show_names_escaped() -> None:
 
     assert value("Weekly KPIs\u00a0") == quoted("Weekly KPIs\u00a0") == '"Weekly KPIs\\u00a0"'
     assert value(7) == "7" and value("7") == '"7"'
+
+
+NEAR_CASES = [
+    # (desired names, remote names, pinned first desired to remote 0, refused)
+    (["Weekly KPIs "], ["Weekly KPIs"], False, True),
+    (["Cafe\u0301 daily"], ["Café daily"], False, True),
+    (["\u00a0Revenue"], ["Revenue"], False, True),
+    (["Weekly KPIs"], ["Weekly KPIs"], False, False),  # exact: matched, an update or nothing
+    (["Weekly KPIs "], ["Weekly KPIs"], True, False),  # pinned by id: matched by id
+    (["Weekly KPIs", "Weekly KPIs "], ["Weekly KPIs"], False, False),  # the remote one is claimed
+    (["Weekly"], ["Weekly KPIs"], False, False),
+]
+
+
+@pytest.mark.parametrize(("desired", "remote", "pinned", "refused"), NEAR_CASES)
+def test_a_create_beside_a_near_named_unmanaged_report_is_refused(
+    desired: list[str], remote: list[str], pinned: bool, refused: bool
+) -> None:
+    from reportsync.errors import PlanError
+    from reportsync.models import DesiredReport
+    from reportsync.plan import build_plan
+
+    rems = [RemoteReport(f"id{i}", report(n)) for i, n in enumerate(remote)]
+    specs = [
+        DesiredReport(report(n), f"r{i}.yaml", 1, "id0" if pinned and i == 0 else None)
+        for i, n in enumerate(desired)
+    ]
+    dests = [Destination("target_integration", "int-wh-01")]
+    if refused:
+        with pytest.raises(PlanError) as caught:
+            build_plan(specs, rems, dests)
+        assert "add `id: id0` to the file" in caught.value.problems[0].message
+    else:
+        build_plan(specs, rems, dests)
