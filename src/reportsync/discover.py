@@ -53,15 +53,19 @@ def discover(folder: str, root: str | None = None) -> Discovery:
     if not inside(top, boundary):
         boundary = top
     walk = _Walk(boundary, {top})
-    stack = [folder]
+    stack = [(folder, top)]
     while stack:
-        stack.extend(reversed(walk.folder(stack.pop())))
+        stack.extend(reversed(walk.folder(*stack.pop())))
     files = sorted(walk.files, key=lambda name: name.split(os.sep))
     return Discovery(tuple(files), tuple(walk.skipped))
 
 
 class _Walk:
-    """The state of one discovery: what was found, skipped, and already visited (real paths)."""
+    """The state of one discovery: what was found, skipped, and already visited (real paths).
+
+    Real paths are built from the parent's: only links are resolved, so a large tree costs no more
+    system calls than listing it.
+    """
 
     def __init__(self, boundary: str, visited: set[str]) -> None:
         self.boundary = boundary
@@ -70,41 +74,52 @@ class _Walk:
         self.files: list[str] = []
         self.skipped: list[Skipped] = []
 
-    def folder(self, path: str) -> list[str]:
-        """Take in one folder's entries; return its subfolders to walk."""
+    def folder(self, path: str, real: str) -> list[tuple[str, str]]:
+        """Take in one folder's entries; return its subfolders to walk, as (path, real path)."""
         try:
             entries = sorted(os.scandir(path), key=lambda e: e.name)
         except OSError as exc:
             self.skipped.append(Skipped(path, f"folder cannot be read ({exc.strerror})"))
             return []
-        subfolders: list[str] = []
+        subfolders: list[tuple[str, str]] = []
         for entry in entries:
             if not entry.name.startswith("."):
-                subfolders += self.entry(entry)
+                subfolders += self.entry(entry, os.path.join(real, entry.name))
         return subfolders
 
-    def entry(self, entry: os.DirEntry[str]) -> list[str]:
+    def entry(self, entry: os.DirEntry[str], real: str) -> list[tuple[str, str]]:
         try:
-            link = entry.is_symlink()
-            mode = os.stat(entry.path).st_mode  # follows links: never opens the file
+            if entry.is_symlink():
+                return self._link(entry)
+            if entry.is_dir(follow_symlinks=False):
+                return self._subfolder(entry.path, real)
+            if is_report_name(entry.name):
+                regular = entry.is_file(follow_symlinks=False)
+                self._file(entry.path, real, stat.S_IFREG if regular else entry.stat().st_mode)
+        except OSError as exc:
+            self.skipped.append(Skipped(entry.path, f"cannot be examined ({exc.strerror})"))
+        return []
+
+    def _link(self, entry: os.DirEntry[str]) -> list[tuple[str, str]]:
+        try:
+            mode = os.stat(entry.path).st_mode  # follows the link: never opens its target
         except OSError:
             self.skipped.append(Skipped(entry.path, "broken link (its target does not exist)"))
             return []
         real = os.path.realpath(entry.path)
-        if link and not inside(real, self.boundary):
+        if not inside(real, self.boundary):
             self.skipped.append(Skipped(entry.path, "link leading outside the repository"))
-            return []
-        if stat.S_ISDIR(mode):
+        elif stat.S_ISDIR(mode):
             return self._subfolder(entry.path, real)
-        if is_report_name(entry.name):
+        elif is_report_name(entry.name):
             self._file(entry.path, real, mode)
         return []
 
-    def _subfolder(self, path: str, real: str) -> list[str]:
+    def _subfolder(self, path: str, real: str) -> list[tuple[str, str]]:
         if real in self.visited:  # a link back to a folder already read: a loop, or a second way in
             return []
         self.visited.add(real)
-        return [path]
+        return [(path, real)]
 
     def _file(self, path: str, real: str, mode: int) -> None:
         if not stat.S_ISREG(mode):
