@@ -20,7 +20,7 @@ from reportsync.verify import answer_mismatch, unconverged
         ("Cafe\u0301", '"Cafe\\u0301"'),
         ("Café", '"Café"'),
         ("a\u200bb", '"a\\u200bb"'),
-        ("tab\there\n", '"tab\\u0009here\\u000a"'),
+        ("tab\there\n", '"tab\\there\\n"'),
         ('say "hi" \\', '"say \\"hi\\" \\\\"'),
         ("\u2028", '"\\u2028"'),
         ("\U000e0001", '"\\U000e0001"'),

@@ -39,7 +39,7 @@ def identities(emu: Emulator) -> Counter[tuple[str, str]]:
 NAME_CASES = [
     ("trim-names", quoted("Weekly KPIs "), '"Weekly KPIs "', "Weekly KPIs"),
     ("trim-names", "report_name: Weekly KPIs\u00a0", '"Weekly KPIs\\u00a0"', "Weekly KPIs"),
-    ("trim-names", quoted("\u2003Revenue\t"), '"\\u2003Revenue\\u0009"', "Revenue"),
+    ("trim-names", quoted("\u2003Revenue\t"), '"\\u2003Revenue\\t"', "Revenue"),
     ("nfc-names", quoted("Cafe\u0301 daily"), '"Cafe\\u0301 daily"', "Café daily"),
     ("nfc-names", quoted("A\u030angstro\u0308m"), '"A\\u030angstro\\u0308m"', "Ångström"),
 ]

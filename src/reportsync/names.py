@@ -4,26 +4,32 @@ from __future__ import annotations
 
 import unicodedata
 
-# Characters a reader cannot tell apart from others (or cannot see at all): shown as \uXXXX.
-_HIDDEN_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Mn", "Mc", "Me")
+# Characters a reader cannot tell apart from others, or cannot see, that escape.shown leaves as they are:
+# format characters, combining marks, private-use and unassigned code points (spaces are tested apart).
+_HIDDEN_CATEGORIES = ("Cf", "Co", "Cn", "Mn", "Mc", "Me")
 
 
 def escaped(text: str) -> str:
-    """`text` in double quotes, every invisible or look-alike character as \\uXXXX.
+    """`text` as a JSON string whose every invisible or look-alike character is escaped.
 
-    Spaces other than U+0020, control and format characters and combining marks are escaped, so
-    "Weekly KPIs\\u00a0" and "Weekly KPIs " read differently, as do "Cafe\\u0301" and "Café".
+    Controls are escaped as everywhere (JSON's `\\n`, then escape.shown); spaces other than U+0020,
+    format characters and combining marks become `\\uXXXX`, so "Weekly KPIs\\u00a0" and
+    "Weekly KPIs " read differently, as do "Cafe\\u0301" and "Café".
     """
-    out = []
-    for char in text:
-        if char in '"\\':
-            out.append("\\" + char)
-        elif char != " " and (char.isspace() or unicodedata.category(char) in _HIDDEN_CATEGORIES):
-            code = ord(char)
-            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
+    import json
+
+    from reportsync.escape import shown
+
+    return shown("".join(_visible(c) for c in json.dumps(text, ensure_ascii=False)))
+
+
+def _visible(char: str) -> str:
+    if char == " " or char.isascii() or unicodedata.category(char) == "Cc":
+        return char  # ASCII and controls: JSON and escape.shown already took care of them
+    if char.isspace() or unicodedata.category(char) in _HIDDEN_CATEGORIES:
+        code = ord(char)
+        return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+    return char
 
 
 def loose_name(name: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -26,12 +27,17 @@ class SavedPlan:
     reports: str | None  # None in files written before the folder was recorded
 
 
-def save_plan(plan: Plan, path: str, api_url: str, project: str, reports: str) -> None:
-    """Write the plan atomically as JSON: the Plan's own fields, the API URL, project and reports folder."""
+def save_plan(
+    plan: Plan, path: str, api_url: str, project: str, reports: str, redact: Callable[[str], str] = str
+) -> None:
+    """Write the plan atomically as JSON: the Plan's own fields, the API URL, project and reports folder.
+
+    `redact` (the console's) is applied to the whole text: a plan file never holds the key.
+    """
     data = {"kind": PLAN_KIND, "format_version": PLAN_FORMAT, "api_url": api_url, "project": project}
     data["reports"] = reports
-    text = json.dumps({**data, "plan": asdict(plan)}, indent=2, ensure_ascii=False)
-    _atomic_write(path, text + "\n")
+    text = json.dumps({**data, "plan": asdict(plan)}, indent=2, ensure_ascii=True)
+    _atomic_write(path, redact(text) + "\n")
 
 
 def _atomic_write(path: str, text: str) -> None:

@@ -15,7 +15,7 @@ from reportsync.errors import ExitStatus, Problem, SafetyError
 from reportsync.match import unmatched
 from reportsync.models import DesiredReport, Destination, RemoteReport
 from reportsync.plan import Plan, PlanOptions, build_plan, threshold_breach
-from reportsync.render import by_project, json_text, project_heading
+from reportsync.render import by_project, code_span, json_text, project_heading
 from reportsync.render.plan import plan_json, plan_totals_line, render_plan_markdown, render_plan_text
 
 TYPE_CHECKING = False
@@ -65,7 +65,8 @@ def run(args: Namespace, console: Console) -> int:
         from reportsync.planfile import save_plan
 
         first = plans[0]
-        save_plan(first.plan, args.out, first.api_url, first.project.name, first.project.reports)
+        where = (first.api_url, first.project.name, first.project.reports)
+        save_plan(first.plan, args.out, *where, console.redact)
         console.info(f"Saved the plan to {args.out}; apply it with `reportsync apply {args.out}`.")
     changed = any(p.plan.changes for p in plans)
     return ExitStatus.CHANGES if changed and args.detailed_exitcode else ExitStatus.OK
@@ -174,7 +175,7 @@ def show_plans(plans: list[ProjectPlan], args: Namespace, console: Console, summ
         docs = [plan_json(p.plan) for p in plans]
         console.print(json_text(by_project([p.project.name for p in plans], docs) if many else docs[0]))
     for p in plans:
-        title = f"reportsync plan — {p.project.name}" if many else "reportsync plan"
+        title = f"reportsync plan — {code_span(p.project.name)}" if many else "reportsync plan"
         markdown = render_plan_markdown(p.plan, title)
         if args.format == "markdown":
             console.print(markdown)
