@@ -211,3 +211,16 @@ def test_two_config_spellings_are_refused(tmp_path: Path) -> None:
     (root / "reportsync.yml").write_text("reports: reports\n", encoding="utf-8")
     result = run_cli("validate", cwd=root)
     assert result.code == 1 and "reportsync.yaml and reportsync.yml are both present" in result.err
+
+
+def test_import_refuses_while_an_entry_is_not_read(
+    tmp_path: Path, emulator: Emulator, env: dict[str, str]
+) -> None:
+    """A FIFO may declare the remote report: import would write a second file for it."""
+    root = repo(tmp_path)
+    _fifo(root)
+    emulator.add_report(report("Remote only"))
+    result = run_cli("import", env=env, cwd=root)
+    assert result.code == 3, result.out + result.err
+    assert "reports/pipe.yaml: not read: a FIFO" in result.err and "nothing was written" in result.err
+    assert sorted(p.name for p in (root / "reports").iterdir()) == ["pipe.yaml"]
