@@ -111,9 +111,9 @@ def first_difference(saved: Plan, fresh: Plan) -> str:
 
 
 def _short(value: Any) -> str:
-    from reportsync.verify import shown
+    from reportsync.names import escaped
 
-    text = shown(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=True, sort_keys=True)
+    text = escaped(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=True, sort_keys=True)
     return text if len(text) <= 120 else text[:117] + "..."
 
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from reportsync.apply import ApplyResult, ChangeResult
 
 
-def shown(value: Any) -> str:
+def field_text(value: Any) -> str:
     """A field value for a difference message: strings escaped so invisible characters show."""
     if isinstance(value, str):
         return escaped(value)
@@ -36,7 +36,7 @@ def differences(sent: Payload, held: Mapping[str, Any], only_present: bool = Fal
         if only_present and name not in held:
             continue
         if want.get(name) != have.get(name):
-            found.append(f"{name} {shown(have.get(name))} (sent {shown(want.get(name))})")
+            found.append(f"{name} {field_text(have.get(name))} (sent {field_text(want.get(name))})")
     return found
 
 
