@@ -5,11 +5,14 @@ from __future__ import annotations
 import fnmatch
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 RESTART = "restart"
+# What a server may do to a report it stores (the written body is accepted, the stored one differs).
+REWRITES = ("trim-names", "nfc-names", "range-as-string")
 
 
 @dataclass
@@ -86,6 +89,8 @@ class Faults:
         self._bucket: _Bucket | None = None
         self._rules: list[_Rule] = []
         self._ambiguous = 0
+        self._rewrites: set[str] = set()
+        self._twins = 0
         self.error = InjectedError()
 
     # -- switches (the API tests and benchmarks code against) ---------------------------------
@@ -122,6 +127,19 @@ class Faults:
     ) -> None:
         self._arm(_Rule("slow", count, method, path_glob, delay=delay, process_first=process_first))
 
+    def twin_creates(self, n: int) -> None:
+        """The next n creates are stored twice, as when another writer creates the same report at once."""
+        with self._lock:
+            self._twins += n
+
+    def rewrite_stored(self, *kinds: str) -> None:
+        """Turn on storage rewrites (REWRITES): names trimmed or made NFC, included_range_days a string."""
+        unknown = set(kinds) - set(REWRITES)
+        if unknown:
+            raise ValueError(f"unknown rewrite {sorted(unknown)}; known: {', '.join(REWRITES)}")
+        with self._lock:
+            self._rewrites.update(kinds)
+
     def error_text(
         self,
         message: str = DEFAULT_MESSAGE,
@@ -136,6 +154,8 @@ class Faults:
 
     def clear(self) -> None:
         with self._lock:
+            self._rewrites.clear()
+            self._twins = 0
             self.error = InjectedError()
             self.latency = 0.0
             self._queued_429.clear()
@@ -170,12 +190,33 @@ class Faults:
             return None
         return RESTART if rule.kind == "restart_listing" else rule.status
 
+    def take_twin(self) -> bool:
+        with self._lock:
+            if self._twins <= 0:
+                return False
+            self._twins -= 1
+            return True
+
     def drop_after_create(self) -> bool:
         with self._lock:
             if self._ambiguous <= 0:
                 return False
             self._ambiguous -= 1
             return True
+
+    def stored(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """The validated fields as this server stores them (a copy, rewritten by the active switches)."""
+        with self._lock:
+            rewrites = set(self._rewrites)
+        out = dict(fields)
+        name = out.get("report_name")
+        if isinstance(name, str) and "trim-names" in rewrites:
+            out["report_name"] = name.strip()
+        if isinstance(out.get("report_name"), str) and "nfc-names" in rewrites:
+            out["report_name"] = unicodedata.normalize("NFC", out["report_name"])
+        if "range-as-string" in rewrites and "included_range_days" in out:
+            out["included_range_days"] = str(out["included_range_days"])
+        return out
 
     # -- internals ----------------------------------------------------------------------------
     def _arm(self, rule: _Rule) -> None:
