@@ -162,6 +162,13 @@ def _add_emulator(p: argparse.ArgumentParser) -> None:
 
 
 def _add_validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="check just these files (identities still against their whole folder); "
+        "files outside the reports folder are skipped",
+    )
     p.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports, or the config's)")
     p.add_argument("--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)")
     p.add_argument("--project", metavar="NAME", action="append", help="only this project of the config")

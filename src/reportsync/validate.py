@@ -193,18 +193,56 @@ def collect(folder: str | os.PathLike[str]) -> tuple[list[DesiredReport], list[P
     files = find_report_files(folder)
     prefix, shown = len(folder), display_path(folder)  # one relpath for the folder, not per file
     for path in files:
-        try:
-            documents = load_file(path, os.path.join(shown, path[prefix:].lstrip(os.sep)))
-        except LoadError as exc:
-            problems.append(exc.problem)
-            continue
-        for document in documents:
-            spec, found = check_document(document)
-            problems.extend(found)
-            if spec is not None:
-                specs.append(spec)
+        found, wrong = _check_file(path, os.path.join(shown, path[prefix:].lstrip(os.sep)))
+        specs += found
+        problems += wrong
     problems.extend(cross_check(specs))
     return specs, problems, len(files)
+
+
+def collect_files(
+    folder: str | os.PathLike[str], paths: Sequence[str]
+) -> tuple[list[DesiredReport], list[Problem]]:
+    """Check just `paths` (files inside `folder`): (their specs, their problems).
+
+    Identities are still checked against the rest of the folder: a given file that repeats another
+    file's report name or pinned id is a problem of the given file. The other files' own mistakes are
+    not reported (a run without FILE arguments reports them).
+    """
+    folder = os.path.normpath(folder)
+    wanted = {os.path.realpath(path): path for path in paths}
+    mine: list[DesiredReport] = []
+    others: list[DesiredReport] = []
+    problems: list[Problem] = []
+    prefix, shown = len(folder), display_path(folder)
+    for path in find_report_files(folder) if os.path.isdir(folder) else []:
+        label = os.path.join(shown, path[prefix:].lstrip(os.sep))
+        given = wanted.pop(os.path.realpath(path), None) is not None
+        found, wrong = _check_file(path, label)
+        (mine if given else others).extend(found)
+        problems += wrong if given else []
+    for path in wanted.values():  # named, but not a report file the folder holds (hidden, other suffix)
+        found, wrong = _check_file(path, display_path(path))
+        mine += found
+        problems += wrong
+    labels = {spec.file for spec in mine}
+    problems += [p for p in cross_check(others + mine) if p.file in labels]  # reported at the later one
+    return mine, problems
+
+
+def _check_file(path: str, label: str) -> tuple[list[DesiredReport], list[Problem]]:
+    try:
+        documents = load_file(path, label)
+    except LoadError as exc:
+        return [], [exc.problem]
+    specs: list[DesiredReport] = []
+    problems: list[Problem] = []
+    for document in documents:
+        spec, found = check_document(document)
+        problems.extend(found)
+        if spec is not None:
+            specs.append(spec)
+    return specs, problems
 
 
 def load_desired(folder: str | os.PathLike[str]) -> tuple[DesiredReport, ...]:

@@ -1,12 +1,15 @@
-"""`reportsync validate`: check every project's report files offline."""
+"""`reportsync validate [FILE...]`: check every project's report files (or just the named ones) offline."""
 
 from __future__ import annotations
 
+import os
+
 from reportsync.commands import projects_of
+from reportsync.config import Project
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, Problem
-from reportsync.render.listing import validate_json, validate_summary
-from reportsync.validate import collect
+from reportsync.render.listing import skipped_files_note, validate_json, validate_summary
+from reportsync.validate import collect, collect_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -15,13 +18,11 @@ if TYPE_CHECKING:
 
 def run(args: Namespace, console: Console) -> int:
     """Every project's files, each project checked on its own (identities are per project)."""
-    reports, files = 0, 0
-    problems: list[Problem] = []
-    for project in projects_of(args):
-        found, wrong, count = collect(project.reports)
-        reports += len(found)
-        problems += wrong
-        files += count
+    projects = projects_of(args)
+    if args.files:
+        reports, files, problems = _check_named(projects, args.files, console)
+    else:
+        reports, files, problems = _check_all(projects)
     if args.format == "json":
         from reportsync.render import json_text
 
@@ -31,3 +32,43 @@ def run(args: Namespace, console: Console) -> int:
         console.problems(problems, to_err=False)
         console.print(validate_summary(reports, files, len(problems)))
     return ExitStatus.ERROR if problems else ExitStatus.OK
+
+
+def _check_all(projects: tuple[Project, ...]) -> tuple[int, int, list[Problem]]:
+    reports, files = 0, 0
+    problems: list[Problem] = []
+    for project in projects:
+        found, wrong, count = collect(project.reports)
+        reports += len(found)
+        problems += wrong
+        files += count
+    return reports, files, problems
+
+
+def _check_named(
+    projects: tuple[Project, ...], paths: list[str], console: Console
+) -> tuple[int, int, list[Problem]]:
+    """(reports, files checked, problems) of the named files; files in no project's folder are skipped.
+
+    pre-commit hands over every changed YAML file, workflows included: only report files are checked.
+    """
+    reports, checked = 0, 0
+    problems: list[Problem] = []
+    unique: dict[str, str] = {}
+    for path in paths:
+        unique.setdefault(os.path.realpath(path), path)  # a file named twice is checked once
+    left = list(unique.values())
+    for project in projects:
+        mine = [path for path in left if _inside(path, project.reports)]
+        left = [path for path in left if path not in mine]
+        if mine:
+            found, wrong = collect_files(project.reports, mine)
+            reports, checked, problems = reports + len(found), checked + len(mine), problems + wrong
+    if left:
+        console.info(skipped_files_note(left))
+    return reports, checked, problems
+
+
+def _inside(path: str, folder: str) -> bool:
+    folder = os.path.realpath(folder)
+    return os.path.realpath(path).startswith(folder + os.sep)

@@ -24,6 +24,12 @@ def validate_summary(reports: int, files: int, problems: int) -> str:
     return f"{plural(reports, 'report')} in {plural(files, 'file')}: all valid."
 
 
+def skipped_files_note(paths: Sequence[str]) -> str:
+    """What validate FILE... says of named files outside every project's reports folder."""
+    shown = ", ".join(quoted(path) for path in paths)
+    return f"Not checked ({plural(len(paths), 'file')} outside the reports folder): {shown}."
+
+
 def validate_json(reports: int, files: int, problems: Sequence[Problem]) -> dict[str, Any]:
     return {
         "valid": not problems,
