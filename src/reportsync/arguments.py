@@ -67,6 +67,12 @@ def run_send_test(args: argparse.Namespace, console: Console) -> int:
     return send_test.run(args, console)
 
 
+def run_init(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import init
+
+    return init.run(args, console)
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show HTTP calls and tracebacks")
     parser.add_argument("--no-color", action="store_true", help="never colour the output")
@@ -176,6 +182,26 @@ def _add_validate(p: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=run_validate)
 
 
+def _repository(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}", text):
+        raise argparse.ArgumentTypeError(f"expected OWNER/REPO (a GitHub repository), not {text!r}")
+    return text
+
+
+def _add_init(p: argparse.ArgumentParser) -> None:
+    p.add_argument("directory", nargs="?", default=".", metavar="DIR", help="where (default: here)")
+    p.add_argument(
+        "--action-repository",
+        metavar="OWNER/REPO",
+        type=_repository,
+        default="reportsync/reportsync",
+        help="where the workflows and the pre-commit hook get reportsync (default: reportsync/reportsync)",
+    )
+    p.set_defaults(handler=run_init)
+
+
 def _add_schema(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "name",
@@ -216,6 +242,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "import": ("write files for remote reports no file manages yet", _add_import),
     "destinations": ("list the destinations reports can deliver to", _add_destinations),
     "send-test": ("trigger a test delivery of a managed report", _add_send_test),
+    "init": ("set a repository up: example report, config, schema, workflows, pre-commit", _add_init),
 }
 
 
