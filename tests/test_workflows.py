@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import KEY, report, write_reports
+from helpers import KEY, report, run_cli, write_reports
 
 from reportsync import __version__
 from reportsync.emulator import Emulator
@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 SHIPPED = ("reportsync-plan.yml", "reportsync-apply.yml", "reportsync-drift.yml")
 ACTION = ROOT / "action.yml"
+# What `reportsync init` writes into a team's workflows: run as this checkout's action.yml.
+PINNED_ACTION = re.compile(r"[\w.-]+/reportsync@v\d+\.\d+\.\d+")
 BIN = Path(sys.executable).parent
 PIP_INSTALL = re.compile(r"^\s*(python3? -m )?pip3? install\b.*$", re.MULTILINE)
 STATUS_CALL = re.compile(r"\b(success|failure|always|cancelled)\(\)")
@@ -238,8 +240,10 @@ class Runner:
         self.runs = 0
         self.files = self.tmp
 
-    def run(self, workflow: str) -> dict[str, Job]:
-        data = yaml.safe_load((WORKFLOWS / workflow).read_text(encoding="utf-8"))
+    def run(self, workflow: str | Path) -> dict[str, Job]:
+        """The jobs of a shipped workflow (by name) or of any workflow file (by path), in order."""
+        path = workflow if isinstance(workflow, Path) else WORKFLOWS / workflow
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         self.runs += 1
         self.files = self.tmp / f"run-{self.runs}"
         self.files.mkdir()
@@ -281,7 +285,7 @@ class Runner:
         outputs: dict[str, str] = {}
         if record.ran and "run" in step:
             outputs = self.execute(record, step, env, context)
-        elif record.ran and record.uses == "./":
+        elif record.ran and (record.uses == "./" or PINNED_ACTION.fullmatch(record.uses)):
             outputs = self.run_action(record, step, env, context)
         elif record.ran:
             record.inputs = {k: interpolate(v, context) for k, v in (step.get("with") or {}).items()}
@@ -464,6 +468,22 @@ def test_the_action_runs_in_its_working_directory(runner: Runner, repo: Path) ->
 def test_the_action_refuses_an_unknown_command(runner: Runner, command: str) -> None:
     job = runner.run_job("x", {"steps": [{"uses": "./", "with": {"command": command}}]}, {})
     assert job.result == "failure" and "::error title=Unknown command::" in job.log
+
+
+def test_the_workflows_init_writes_run_like_the_shipped_ones(
+    runner: Runner, repo: Path, emulator: Emulator
+) -> None:
+    shutil.rmtree(repo / "reports")
+    assert run_cli("init", "--action-repository", "acme/reportsync", cwd=repo).code == 0
+    generated = repo / ".github" / "workflows"
+    plan = runner.run(generated / PLAN)["plan"]
+    assert plan.result == "success", plan.log
+    assert plan.step("Plan").uses == f"acme/reportsync@v{__version__}"
+    assert plan.step("Plan").outputs["creates"] == "1"  # init's example
+    apply = runner.run(generated / APPLY)["apply"]
+    assert apply.result == "success", apply.log
+    assert [r["report_name"] for r in emulator.reports()] == ["Daily revenue"]
+    assert runner.run(generated / DRIFT)["drift"].result == "success"
 
 
 # --- apply and drift ----------------------------------------------------------------------------------------
