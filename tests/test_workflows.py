@@ -464,6 +464,21 @@ def test_the_action_runs_in_its_working_directory(runner: Runner, repo: Path) ->
     assert job.steps[0].sub("Upload the saved plan").inputs["path"].split()[0] == "config-repo/plan.json"
 
 
+def test_the_action_plans_several_projects(runner: Runner, repo: Path) -> None:
+    config = "projects:\n  app:\n    reports: reports/app\n  web:\n    reports: reports/web\n"
+    (repo / "reportsync.yaml").write_text(config, encoding="utf-8")
+    write_reports(repo / "reports" / "app", [report("App revenue")])
+    write_reports(repo / "reports" / "web", [report("Web revenue"), report("Web churn")])
+    for old in (repo / "reports").glob("*.yaml"):
+        old.unlink()
+    plan = runner.run(PLAN)["plan"]
+    assert plan.result == "success", plan.log
+    assert plan.step("Plan").outputs["creates"] == "3"  # summed over the projects
+    assert "### reportsync plan — app" in plan.summary and "### reportsync plan — web" in plan.summary
+    assert not (repo / "plan.json").exists()  # a saved plan holds one project
+    assert "Web churn" in (repo / "plan-comment.md").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("command", ["deploy", ""])
 def test_the_action_refuses_an_unknown_command(runner: Runner, command: str) -> None:
     job = runner.run_job("x", {"steps": [{"uses": "./", "with": {"command": command}}]}, {})
