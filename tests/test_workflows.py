@@ -686,6 +686,8 @@ def test_actionlint_checks_the_action_steps_as_a_workflow(tmp_path: Path) -> Non
 
 def test_actionlint_reads_the_action_the_workflows_use(tmp_path: Path) -> None:
     """A wrong input name for `uses: ./` fails: actionlint did read action.yml's inputs."""
+    if shutil.which("git") is None:
+        pytest.skip("actionlint finds the repository root through git")
     shutil.copy(ACTION, tmp_path / "action.yml")
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, timeout=30)
     (tmp_path / ".github" / "workflows").mkdir(parents=True)

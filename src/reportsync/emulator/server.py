@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from reportsync.constants import EMULATOR_DEMO_KEY
 from reportsync.emulator.faults import Faults
+from reportsync.emulator.requestlog import log_line
 from reportsync.emulator.routes import App, Request, Response, error_response, resolve
 from reportsync.emulator.state import Report, Store, load_destinations
 from reportsync.emulator.validation import check_destinations
@@ -62,17 +63,12 @@ class Emulator:
         self.served_429 = 0
         self._count_lock = threading.Lock()
         self.request_log = request_log
-        self.apps = {
-            one: App(
-                Store(listing, path, None if seed is None else seed + index),
-                self.faults,
-                one,
-                paginate=paginate,
-                put_returns_minimal=put_returns_minimal,
-                honour_idempotency=honour_idempotency,
-            )
-            for index, one in enumerate(keys)
-        }
+        modes = {"paginate": paginate, "put_returns_minimal": put_returns_minimal}
+        modes["honour_idempotency"] = honour_idempotency
+        self.apps: dict[str, App] = {}
+        for index, one in enumerate(keys):  # a seed per project: distinct ids, still deterministic
+            store = Store(listing, path, None if seed is None else seed + index)
+            self.apps[one] = App(store, self.faults, one, **modes)
         self.app = self.apps[key]
         self._store = self.app.store
         self._server: _Server | None = None
@@ -141,14 +137,9 @@ class Emulator:
 
     def log_request(self, method: str, target: str, outcome: str) -> None:
         """One line on `request_log`: method, path and outcome, escaped, with every key masked."""
-        if self.request_log is None:
-            return
-        line = f"{method} {target} -> {outcome}"
-        for key in self.apps:
-            line = line.replace(key, "***")
-        escaped = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in line)
-        with self._count_lock:
-            print(f"emulator: {escaped}", file=self.request_log, flush=True)
+        if self.request_log is not None:
+            with self._count_lock:
+                print(log_line(method, target, outcome, self.apps), file=self.request_log, flush=True)
 
     # -- direct state access (no HTTP, no faults, not counted) ---------------------------------
     def add_report(self, fields: dict[str, Any], key: str | None = None) -> Report:
