@@ -93,6 +93,7 @@ def test_init_never_overwrites_and_lists_what_it_skipped(tmp_path: Path) -> None
     assert skipped == ["reports/daily-revenue.yaml", "reportsync.yaml", ".gitignore"]
     assert (tmp_path / "reportsync.yaml").read_text(encoding="utf-8") == "prune: true\n"
     assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == "node_modules/\n"
+    assert "Add plan.json, plan.md and plan-comment.md to your .gitignore" in done.out
     assert not (tmp_path / "nowhere.yaml").exists()  # a dangling link is not followed
 
     again = run_cli("init", cwd=tmp_path)

@@ -196,7 +196,6 @@ def _add_init(p: argparse.ArgumentParser) -> None:
         "--action-repository",
         metavar="OWNER/REPO",
         type=_repository,
-        default="reportsync/reportsync",
         help="where the workflows and the pre-commit hook get reportsync (default: reportsync/reportsync)",
     )
     p.set_defaults(handler=run_init)

@@ -6,7 +6,7 @@ from reportsync import __version__
 from reportsync.console import Console
 from reportsync.errors import ExitStatus
 from reportsync.render.scaffold import init_text
-from reportsync.scaffold import pinned_action, scaffold_files, write_new
+from reportsync.scaffold import ACTION_REPOSITORY, pinned_action, scaffold_files, write_new
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 def run(args: Namespace, console: Console) -> int:
     """Write the scaffold into args.directory; exit 0 even when every file was already there."""
-    outcome = write_new(args.directory, scaffold_files(args.action_repository, __version__))
-    console.print(init_text(args.directory, outcome, pinned_action(args.action_repository, __version__)))
+    repository = args.action_repository or ACTION_REPOSITORY
+    outcome = write_new(args.directory, scaffold_files(repository, __version__))
+    console.print(init_text(args.directory, outcome, pinned_action(repository, __version__)))
     return ExitStatus.OK
