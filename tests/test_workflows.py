@@ -695,3 +695,37 @@ def test_actionlint_reads_the_action_the_workflows_use(tmp_path: Path) -> None:
     (tmp_path / ".github" / "workflows" / DRIFT).write_text(text, encoding="utf-8")
     done = actionlint(tmp_path / ".github" / "workflows" / DRIFT, cwd=tmp_path)
     assert done.returncode == 1 and 'input "comand" is not defined in action "reportsync"' in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("version", "requirement"),
+    [
+        (__version__, f"reportsync=={__version__}"),
+        ("1.2.3", "reportsync==1.2.3"),
+        ("git+https://github.com/acme/reportsync@v1.2.3", "git+https://github.com/acme/reportsync@v1.2.3"),
+        ("./dist/reportsync-1.2.3-py3-none-any.whl", "./dist/reportsync-1.2.3-py3-none-any.whl"),
+    ],
+)
+def test_the_action_installs_the_version_asked_for(tmp_path: Path, version: str, requirement: str) -> None:
+    """The install step as written (the runner skips its pip line), with a `python` that records its call."""
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "python").write_text('#!/bin/sh\necho "python $*"\n', encoding="utf-8")
+    (shim / "reportsync").write_text("#!/bin/sh\necho reportsync 9.9.9\n", encoding="utf-8")
+    for path in shim.iterdir():
+        path.chmod(0o755)
+    install = next(s for s in action_steps() if s.get("name") == "Install reportsync")
+    env = {"PATH": f"{shim}{os.pathsep}/usr/bin:/bin", "REPORTSYNC_VERSION": version}
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", install["run"]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        f"python -m pip install --quiet --disable-pip-version-check {requirement}",
+        "reportsync 9.9.9",
+    ]
