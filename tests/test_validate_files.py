@@ -74,7 +74,7 @@ def test_files_outside_the_reports_folder_are_named_as_skipped(repo: Path) -> No
     (repo / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
     done = run_cli("validate", "notes.yaml", "reports/r0000.yaml", cwd=repo)
     assert done.code == 0, done.out + done.err
-    assert 'Not checked (1 file outside the reports folder): "notes.yaml".' in done.err
+    assert 'Not checked (1 file, not in a reports folder): "notes.yaml".' in done.err
     assert done.out.strip() == "1 report in 1 file: all valid."
 
 
@@ -92,3 +92,20 @@ def test_named_files_in_each_project_of_a_config(tmp_path: Path) -> None:
     assert done.code == 1 and (data["files"], data["reports"]) == (2, 2)
     assert [p["file"] for p in data["problems"]] == ["reports/web/dup.yaml"]
     assert "also declared in reports/web/r0001.yaml" in data["problems"][0]["message"]
+
+
+def test_what_a_whole_folder_run_would_not_read_is_not_checked(tmp_path: Path) -> None:
+    """reports: . takes the whole repository: its workflows (hidden folder) are still no report files."""
+    (tmp_path / "reportsync.yaml").write_text("reports: .\n", encoding="utf-8")
+    write_reports(tmp_path / "team", [report("Daily revenue")])
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "plan.yml").write_text("on: push\n", encoding="utf-8")
+    (tmp_path / "team" / "notes.txt").write_text("x\n", encoding="utf-8")
+    named = [".github/workflows/plan.yml", "team/notes.txt", "team/r0000.yaml", "team/r0000.yaml"]
+    done = run_cli("validate", *named, cwd=tmp_path)
+    assert done.code == 0, done.out + done.err
+    assert done.out.strip() == "1 report in 1 file: all valid."
+    assert (
+        'Not checked (2 files, not in a reports folder): ".github/workflows/plan.yml", "team/notes.txt".'
+        in (done.err)
+    )

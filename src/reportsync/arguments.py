@@ -173,7 +173,7 @@ def _add_validate(p: argparse.ArgumentParser) -> None:
         nargs="*",
         metavar="FILE",
         help="check just these files (identities still against their whole folder); "
-        "files outside the reports folder are skipped",
+        "other files (not in a reports folder) are listed as not checked",
     )
     p.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports, or the config's)")
     p.add_argument("--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)")

@@ -202,12 +202,13 @@ def collect(folder: str | os.PathLike[str]) -> tuple[list[DesiredReport], list[P
 
 def collect_files(
     folder: str | os.PathLike[str], paths: Sequence[str]
-) -> tuple[list[DesiredReport], list[Problem]]:
-    """Check just `paths` (files inside `folder`): (their specs, their problems).
+) -> tuple[list[DesiredReport], list[Problem], list[str]]:
+    """Check just `paths` (files inside `folder`): (their specs, their problems, paths not checked).
 
     Identities are still checked against the rest of the folder: a given file that repeats another
     file's report name or pinned id is a problem of the given file. The other files' own mistakes are
-    not reported (a run without FILE arguments reports them).
+    not reported (a run without FILE arguments reports them). A named file that a whole-folder run would
+    not read either (hidden, not .yaml/.yml) is not checked; one that does not exist is a problem.
     """
     folder = os.path.normpath(folder)
     wanted = {os.path.realpath(path): path for path in paths}
@@ -221,13 +222,12 @@ def collect_files(
         found, wrong = _check_file(path, label)
         (mine if given else others).extend(found)
         problems += wrong if given else []
-    for path in wanted.values():  # named, but not a report file the folder holds (hidden, other suffix)
-        found, wrong = _check_file(path, display_path(path))
-        mine += found
-        problems += wrong
+    missing = [path for path in wanted.values() if not os.path.lexists(path)]
+    for path in missing:
+        problems += _check_file(path, display_path(path))[1]
     labels = {spec.file for spec in mine}
     problems += [p for p in cross_check(others + mine) if p.file in labels]  # reported at the later one
-    return mine, problems
+    return mine, problems, [path for path in wanted.values() if path not in missing]
 
 
 def _check_file(path: str, label: str) -> tuple[list[DesiredReport], list[Problem]]:

@@ -48,9 +48,9 @@ def _check_all(projects: tuple[Project, ...]) -> tuple[int, int, list[Problem]]:
 def _check_named(
     projects: tuple[Project, ...], paths: list[str], console: Console
 ) -> tuple[int, int, list[Problem]]:
-    """(reports, files checked, problems) of the named files; files in no project's folder are skipped.
+    """(reports, files checked, problems) of the named files that are some project's report files.
 
-    pre-commit hands over every changed YAML file, workflows included: only report files are checked.
+    pre-commit hands over every changed YAML file, workflows included: the others are listed as skipped.
     """
     reports, checked = 0, 0
     problems: list[Problem] = []
@@ -58,14 +58,16 @@ def _check_named(
     for path in paths:
         unique.setdefault(os.path.realpath(path), path)  # a file named twice is checked once
     left = list(unique.values())
+    skipped: list[str] = []
     for project in projects:
         mine = [path for path in left if _inside(path, project.reports)]
         left = [path for path in left if path not in mine]
         if mine:
-            found, wrong = collect_files(project.reports, mine)
-            reports, checked, problems = reports + len(found), checked + len(mine), problems + wrong
-    if left:
-        console.info(skipped_files_note(left))
+            found, wrong, unread = collect_files(project.reports, mine)
+            reports, problems, skipped = reports + len(found), problems + wrong, skipped + unread
+            checked += len(mine) - len(unread)
+    if left or skipped:
+        console.info(skipped_files_note([p for p in unique.values() if p in left or p in skipped]))
     return reports, checked, problems
 
 

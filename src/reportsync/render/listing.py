@@ -27,7 +27,7 @@ def validate_summary(reports: int, files: int, problems: int) -> str:
 def skipped_files_note(paths: Sequence[str]) -> str:
     """What validate FILE... says of named files outside every project's reports folder."""
     shown = ", ".join(quoted(path) for path in paths)
-    return f"Not checked ({plural(len(paths), 'file')} outside the reports folder): {shown}."
+    return f"Not checked ({plural(len(paths), 'file')}, not in a reports folder): {shown}."
 
 
 def validate_json(reports: int, files: int, problems: Sequence[Problem]) -> dict[str, Any]:
