@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from reportsync.errors import ApiError, TransportError
 from reportsync.models import Destination, RemoteReport
 from reportsync.retry import CREATE, SAFE, SEND_TEST, Attempts, Limits, Policy, Retrier, is_success
 from reportsync.settings import Settings
-from reportsync.transport import Failure, Timeout, new_session, send
+from reportsync.transport import WITHHELD, Failure, Timeout, holds_key, new_session, send
 
 REPORTS = "/scheduled-reports"
 DESTINATIONS = "/scheduled-reports/destinations"
@@ -177,6 +178,10 @@ class Client:
         shown = f"{method} {self._base_path}{path}{query}"
         attempts = self._retrier.run(method, self.api_url + path + query, shown, policy, body, headers or {})
         last = attempts.last
+        if isinstance(last, requests.Response) and holds_key(last, self._key):
+            # withheld whole: no part of an answer that echoes the key is shown, logged or saved
+            maybe = policy.ambiguous and (is_success(last) or last.status_code >= 500)
+            raise ApiError(method, path, last.status_code, "key_in_response", WITHHELD, (), maybe)
         if is_success(last):
             assert isinstance(last, requests.Response)
             return last
@@ -200,10 +205,7 @@ class Client:
             ambiguous = policy.ambiguous and last.sent
             return TransportError(method, path, self._scrub(last.reason + note), ambiguous)
         ambiguous = policy.ambiguous and last.status_code >= 500
-        err = api_error(last, method, path, ambiguous=ambiguous, note=note)
-        if self._key in str(err):  # a server echoing the key must not make us print it
-            return ApiError(method, path, err.status, err.code, "(message withheld)", (), ambiguous)
-        return err
+        return api_error(last, method, path, ambiguous=ambiguous, note=note)
 
     def _report_path(self, method: str, report_id: str) -> str:
         if not isinstance(report_id, str) or not ID_RE.match(report_id):
@@ -217,7 +219,9 @@ class Client:
             self._log_fn(self._scrub(line))
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._key, "<redacted>") if self._key else text
+        if not self._key:
+            return text
+        return re.sub(re.escape(self._key), "<redacted>", text, flags=re.IGNORECASE)
 
 
 # -- the v4 envelope -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import ExitStack
 
 from reportsync.apply import ApplyResult, ChangeResult, apply_plan, stale_changes
@@ -12,19 +13,16 @@ from reportsync.config import Project
 from reportsync.connection import open_client
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, Problem, SafetyError
+from reportsync.escape import shown
 from reportsync.plan import Plan
-from reportsync.render import by_project, json_text, project_heading
-from reportsync.render.result import (
-    render_result_markdown,
-    render_result_text,
-    result_json,
-    result_line,
-    result_row,
-)
+from reportsync.render import by_project, code_span, json_text, project_heading
+from reportsync.render.result import render_result_markdown, result_json, result_line, result_row
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from argparse import Namespace
+
+_PROGRESS = threading.Lock()
 
 
 def run(args: Namespace, console: Console) -> int:
@@ -47,8 +45,12 @@ def run(args: Namespace, console: Console) -> int:
         guard_thresholds([p for p, _ in staged], args)
         if any(p.plan.changes for p, _ in staged) and not args.plan_file:
             confirm(args, console)  # a saved plan was reviewed when it was made, as with Terraform
+        console.commit()  # from here on, output trouble must not hide what was applied
         for p, client in staged:
-            result = apply_plan(p.plan, client, p.project.parallelism, lambda r: progress(r, console))
+            if args.format == "text" and p.plan.changes and len(staged) > 1:
+                console.print()  # the plans end with a blank line, or with the all-projects total
+                console.print(project_heading(p.project.name, console.paint))
+            result = apply_plan(p.plan, client, p.project.parallelism, lambda r: progress(r, args, console))
             outcomes.append((p.project, result))
     report_results(outcomes, args, console)
     failed = any(r.failed or r.skipped for _, r in outcomes)
@@ -84,14 +86,19 @@ def confirm(args: Namespace, console: Console) -> None:
             "refusing to apply without confirmation in a non-interactive run: "
             "pass --auto-approve (as CI does) after reviewing the plan"
         )
-    console.err.write("\nDo you want to apply these changes? Only 'yes' will be accepted: ")
-    console.err.flush()
-    if console.inp.readline().strip() != "yes":
+    answer = console.prompt("\nDo you want to apply these changes? Only 'yes' will be accepted: ")
+    if answer.strip() != "yes":
         raise SafetyError("apply cancelled: nothing was changed")
 
 
-def progress(result: ChangeResult, console: Console) -> None:
-    console.info(result_row(result).strip())
+def progress(result: ChangeResult, args: Namespace, console: Console) -> None:
+    """Each change is shown once, as it completes: in text, as a row of the result on stdout; with
+    --format json (stdout holds the document), as a progress line on stderr. Called from apply's workers."""
+    with _PROGRESS:  # one whole line at a time
+        if args.format == "text":
+            console.print(result_row(result))
+        else:
+            console.info(result_row(result).strip())
 
 
 def report_results(outcomes: list[tuple[Project, ApplyResult]], args: Namespace, console: Console) -> None:
@@ -102,11 +109,11 @@ def report_results(outcomes: list[tuple[Project, ApplyResult]], args: Namespace,
     for project, result in outcomes:
         if args.format == "text" and result.results:
             console.print()
-            if many:
-                console.print(project_heading(project.name, console.paint))
-            console.print(render_result_text(result))
+            console.print(
+                result_line(result) if not many else f"{shown(project.name)}: {result_line(result)}"
+            )
         if not args.no_summary:
-            title = f"reportsync apply — {project.name}" if many else "reportsync apply"
+            title = f"reportsync apply — {code_span(project.name)}" if many else "reportsync apply"
             console.append_summary(render_result_markdown(result, title))
         console.annotate(
             [

@@ -40,6 +40,20 @@ class Verdict:
     retry_after: str | None = None
 
 
+DEFAULT_MESSAGE = "injected failure: the request was not served"
+
+
+@dataclass(frozen=True)
+class InjectedError:
+    """The text of the answers injected failures send (see Faults.error_text)."""
+
+    message: str = DEFAULT_MESSAGE
+    code: str = ""
+    details: tuple[tuple[str, str], ...] = ()
+    reason: str | None = None
+    header: str | None = None
+
+
 @dataclass
 class _Bucket:
     rate: float
@@ -72,6 +86,7 @@ class Faults:
         self._bucket: _Bucket | None = None
         self._rules: list[_Rule] = []
         self._ambiguous = 0
+        self.error = InjectedError()
 
     # -- switches (the API tests and benchmarks code against) ---------------------------------
     def queue_429(self, n: int, retry_after: str | None = "1") -> None:
@@ -107,8 +122,21 @@ class Faults:
     ) -> None:
         self._arm(_Rule("slow", count, method, path_glob, delay=delay, process_first=process_first))
 
+    def error_text(
+        self,
+        message: str = DEFAULT_MESSAGE,
+        code: str = "",
+        details: tuple[tuple[str, str], ...] = (),
+        reason: str | None = None,
+        header: str | None = None,
+    ) -> None:
+        """What injected failures answer with: the error envelope's message, code and (field, message)
+        details, the HTTP reason phrase, and an `X-Qon-Note` header; for testing how hostile text shows."""
+        self.error = InjectedError(message, code, details, reason, header)
+
     def clear(self) -> None:
         with self._lock:
+            self.error = InjectedError()
             self.latency = 0.0
             self._queued_429.clear()
             self._bucket = None
