@@ -185,7 +185,7 @@ HANDLED_TRAPS = {
 
 @pytest.mark.parametrize("case", sorted(HANDLED_TRAPS))
 def test_handled_trap_is_valid_and_keeps_its_meaning(case: str, tmp_path: Path) -> None:
-    from reportsync.validate import collect
+    from reportsync.desired import collect
 
     text, fields = HANDLED_TRAPS[case]
     (tmp_path / "reports").mkdir()

@@ -24,12 +24,12 @@ from reliability import (
 
 from reportsync.apply import apply_plan
 from reportsync.client import Client
+from reportsync.desired import load_desired
 from reportsync.emulator import Emulator
 from reportsync.emulator.faults import Faults
 from reportsync.plan import PlanOptions, build_plan
 from reportsync.retry import Limits
 from reportsync.settings import Settings
-from reportsync.validate import load_desired
 
 REPORTS = "/scheduled-reports"
 ONE = "/scheduled-reports/*"

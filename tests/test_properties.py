@@ -12,10 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reportsync import constants, messages
+from reportsync.desired import collect
 from reportsync.errors import Problem, ReportsyncError
 from reportsync.loader import dump_report, parse_documents
 from reportsync.models import api_body
-from reportsync.validate import check_document, collect
+from reportsync.validate import check_document
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -55,7 +55,7 @@ def changed_lines(old: str, new: str) -> tuple[list[str], list[str]]:
 
 def seed(emulator: Emulator, folder: Path) -> dict[str, str]:
     """The remote reports of every shipped file, as apply would create them; name -> id."""
-    from reportsync.validate import load_desired
+    from reportsync.desired import load_desired
 
     ids = {}
     for spec in load_desired(folder):

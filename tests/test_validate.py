@@ -12,10 +12,11 @@ from jsonschema import Draft202012Validator
 
 from reportsync import constants
 from reportsync.console import annotation
+from reportsync.desired import collect, load_desired
 from reportsync.errors import InvalidFilesError, Problem
 from reportsync.loader import parse_documents
 from reportsync.schema import SCHEMA_DIR, load_schema
-from reportsync.validate import check_document, collect, load_desired
+from reportsync.validate import check_document
 
 ROOT = Path(__file__).resolve().parents[1]
 

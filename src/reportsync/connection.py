@@ -4,35 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from reportsync.config import Project
 from reportsync.console import Console
 
+# What the in-process demo emulator holds before a `--emulator` run; `reportsync emulator --demo` serves
+# the same. It lives with the emulator, which imports nothing of reportsync but constants.
+from reportsync.emulator.demo import DEMO_REPORTS as DEMO_REMOTE
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from reportsync.client import Client
-
-# What the in-process demo emulator holds before a `--emulator` run, so that a newcomer's first plan of
-# the example reports shows a create, an update and an unmanaged report rather than only creates.
-DEMO_REMOTE: tuple[dict[str, Any], ...] = (
-    {
-        "report_name": "Growth snapshot",
-        "send_at": "08:00",
-        "included_range_days": 3,
-        "status": "active",
-        "environment": "production",
-        "destinations": [{"type": "target_integration", "id": "int-slack-01"}],
-    },
-    {
-        "report_name": "Legacy churn export",
-        "send_at": "06:00",
-        "included_range_days": 7,
-        "status": "draft",
-        "environment": "production",
-        "destinations": [{"type": "target_integration", "id": "int-wh-02"}],
-    },
-)
 
 
 def api_url_hint(url: str) -> str:
@@ -60,7 +42,10 @@ def open_client(project: Project, console: Console, emulator: bool = False) -> I
         with Emulator(seed=1) as emu:
             for report in DEMO_REMOTE:
                 emu.add_report(report)
-            console.info(f"Using a built-in emulator at {emu.url} (demo data; nothing real is touched).")
+            console.info(
+                f"Using a built-in emulator at {emu.url} (demo data; nothing real "
+                "is touched, and nothing it applies is kept)."
+            )
             settings = Settings(api_url=emu.url, key=emu.key)
             with Client(
                 settings, log=console.log, pool_size=pool_size, clock=console.clock, sleep=console.sleep

@@ -80,8 +80,8 @@ def desired_or_none(project: Project, console: Console) -> tuple[DesiredReport, 
     SafetyError when an entry under the folder was not read: it may declare a report that import
     would then write a second file for.
     """
+    from reportsync.desired import load_project_files
     from reportsync.errors import SafetyError
-    from reportsync.validate import load_project_files
 
     if not Path(project.reports).exists():
         return ()

@@ -84,7 +84,7 @@ def plan_options(project: Project, args: Namespace) -> PlanOptions:
 
 def read_state(project: Project, client: Client, console: Console) -> ProjectState:
     """The project's desired reports and its remote listings; InvalidFilesError, ApiError."""
-    from reportsync.validate import load_project_files
+    from reportsync.desired import load_project_files
 
     desired, skipped = load_project_files(project.reports, project.root)
     console.info(f"Read {len(desired)} report(s) from {project.reports}/; reading remote reports...")

@@ -72,7 +72,7 @@ def left_out(outcome: RefreshOutcome, unwritten: dict[str, str]) -> RefreshOutco
 
 
 def read_plan(project: Project, args: Namespace, client: Client) -> tuple[Plan, tuple[RemoteReport, ...]]:
-    from reportsync.validate import load_desired
+    from reportsync.desired import load_desired
 
     desired = load_desired(project.reports)
     remote = client.list_reports()

@@ -9,12 +9,12 @@ from reportsync.commands import projects_of
 from reportsync.config import Project
 from reportsync.connection import open_client
 from reportsync.console import Console
+from reportsync.desired import load_project_files
 from reportsync.errors import ApiError, ExitStatus, ReportsyncError
 from reportsync.match import match_reports
 from reportsync.models import DesiredReport, RemoteReport
 from reportsync.render import json_text, quoted
 from reportsync.render.listing import send_test_text
-from reportsync.validate import load_project_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -54,7 +54,7 @@ def find(client: Client, args: Namespace) -> list[RemoteReport]:
 
 def managing_files(folder: str, reports: list[RemoteReport]) -> dict[str, str]:
     """report id -> `file:line` of the file that manages it; empty when the files cannot be read."""
-    from reportsync.validate import collect
+    from reportsync.desired import collect
 
     try:
         specs, problems, _ = collect(folder)

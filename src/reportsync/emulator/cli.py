@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from reportsync.constants import EMULATOR_DEMO_KEY, KEY_ENV, RESTART_HEADER, URL_ENV
+from reportsync.emulator.demo import DEMO_REPORTS
 from reportsync.emulator.faults import REWRITES
 from reportsync.emulator.flags import (
     CallFault,
@@ -30,7 +31,16 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=_port, default=8080, help="port to listen on (0: any free)")
-    parser.add_argument("--key", default=EMULATOR_DEMO_KEY, help="the secret key to accept")
+    parser.add_argument(
+        "--key",
+        action="append",
+        metavar="KEY",
+        help=f"a secret key to accept (default {EMULATOR_DEMO_KEY}); repeat it for several projects, "
+        "one per key",
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="start with the demo project `--emulator` uses (every key)"
+    )
     parser.add_argument("--state", metavar="FILE", help="persist reports to this JSON file")
     parser.add_argument("--destinations", metavar="FILE", help="JSON array of destinations")
     parser.add_argument("--seed", metavar="N", type=_seed, help="seed for deterministic report ids")
@@ -197,12 +207,16 @@ def _mode_lines(args: argparse.Namespace) -> list[str]:
         (args.put_returns_minimal, "PUT answers only object, id and url"),
         (args.honour_idempotency, "POST honours the Idempotency-Key header"),
         (args.seed is not None, f"report ids from seed {args.seed}"),
+        (args.demo, f"each project starts with the {len(DEMO_REPORTS)} demo reports; nothing is kept"),
+        (getattr(args, "debug", False), "every request is logged on stderr (method, path, status)"),
     ]
     return [text for active, text in modes if active]
 
 
 def _unreachable(args: argparse.Namespace) -> str | None:
-    """Why a listing fault can never fire with these flags, if it cannot."""
+    """Why these flags cannot work together, if they cannot."""
+    if args.demo and args.state:
+        return "--demo starts from fresh demo data each time: it cannot be combined with --state"
     if not args.no_pagination:
         return None
     if args.fail_listing_after is not None and args.fail_listing_after.pages > 0:
@@ -218,11 +232,14 @@ def run(args: argparse.Namespace) -> int:
     if problem := _unreachable(args):
         print(f"reportsync emulator: {problem}", file=sys.stderr)
         return 1  # a usage mistake, as everywhere in reportsync
+    keys = args.key or [EMULATOR_DEMO_KEY]
     try:
         emulator = Emulator(
             host=args.host,
             port=args.port,
-            key=args.key,
+            key=keys[0],
+            more_keys=tuple(keys[1:]),
+            request_log=sys.stderr if getattr(args, "debug", False) else None,
             destinations=args.destinations,
             state_file=args.state,
             paginate=not args.no_pagination,
@@ -234,9 +251,16 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"reportsync emulator: cannot start on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
+    if args.demo:
+        for key in keys:
+            for fields in DEMO_REPORTS:
+                emulator.add_report(fields, key)
     arm_faults(emulator.faults, args)
     print(f"reportsync emulator listening on {emulator.url}")
-    print(f"accepting key: {emulator.key}")
+    if len(keys) == 1:
+        print(f"accepting key: {emulator.key}")
+    else:
+        print(f"accepting {len(keys)} keys, one project each: {', '.join(keys)}")
     print(f"export {URL_ENV}={emulator.url} {KEY_ENV}={emulator.key}")
     for line in fault_lines(args):
         print(line)

@@ -13,11 +13,12 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
 from reportsync.constants import EMULATOR_DEMO_KEY
 from reportsync.emulator.faults import Faults
+from reportsync.emulator.requestlog import log_line
 from reportsync.emulator.routes import App, Request, Response, error_response, resolve
 from reportsync.emulator.state import Report, Store, load_destinations
 from reportsync.emulator.validation import check_destinations
@@ -41,23 +42,36 @@ class Emulator:
         put_returns_minimal: bool = False,
         honour_idempotency: bool = False,
         seed: int | None = None,
+        more_keys: tuple[str, ...] = (),
+        request_log: TextIO | None = None,
     ) -> None:
+        """`more_keys`: further keys, each with a project of its own (own reports, same destinations).
+
+        `request_log`: a stream that gets one line per request (method, path, status; never a key).
+        Raises ValueError for a repeated key, or for several keys with a state file (which holds one).
+        """
         self.host, self.port, self.key = host, port, key
+        keys = (key, *more_keys)
+        if len(set(keys)) != len(keys):
+            raise ValueError("each key must be given once")
+        if more_keys and state_file is not None:
+            raise ValueError("a state file holds one project: use one key with it")
         path = Path(state_file) if state_file is not None else None
-        self._store = Store(_listing(destinations), path, seed)
+        listing = _listing(destinations)
         self.faults = Faults()
-        self._store.stored = self.faults.stored
         self.counts: Counter[tuple[str, str]] = Counter()
         self.served_429 = 0
         self._count_lock = threading.Lock()
-        self.app = App(
-            self._store,
-            self.faults,
-            key,
-            paginate=paginate,
-            put_returns_minimal=put_returns_minimal,
-            honour_idempotency=honour_idempotency,
-        )
+        self.request_log = request_log
+        modes = {"paginate": paginate, "put_returns_minimal": put_returns_minimal}
+        modes["honour_idempotency"] = honour_idempotency
+        self.apps: dict[str, App] = {}
+        for index, one in enumerate(keys):  # a seed per project: distinct ids, still deterministic
+            store = Store(listing, path, None if seed is None else seed + index)
+            store.stored = self.faults.stored  # the rewrites a server makes to what it stores
+            self.apps[one] = App(store, self.faults, one, **modes)
+        self.app = self.apps[key]
+        self._store = self.app.store
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._serving = False
@@ -117,12 +131,25 @@ class Emulator:
         finally:
             self._serving = False
 
-    # -- direct state access (no HTTP, no faults, not counted) ---------------------------------
-    def add_report(self, fields: dict[str, Any]) -> Report:
-        return self._store.create(fields)
+    def app_for(self, request: Request) -> App:
+        """The project whose key the request carries; the first one answers a missing or wrong key."""
+        scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+        return self.apps.get(token.strip(), self.app) if scheme.lower() == "bearer" else self.app
 
-    def reports(self) -> list[Report]:
-        return self._store.all()
+    def log_request(self, method: str, target: str, outcome: str) -> None:
+        """One line on `request_log`: method, path and outcome, escaped, with every key masked."""
+        if self.request_log is not None:
+            with self._count_lock:
+                print(log_line(method, target, outcome, self.apps), file=self.request_log, flush=True)
+
+    # -- direct state access (no HTTP, no faults, not counted) ---------------------------------
+    def add_report(self, fields: dict[str, Any], key: str | None = None) -> Report:
+        """Store a report in the first project (or in `key`'s) as the dashboard would."""
+        return self.apps[key or self.key].store.create(fields)
+
+    def reports(self, key: str | None = None) -> list[Report]:
+        """The first project's reports (or `key`'s), in creation order."""
+        return self.apps[key or self.key].store.all()
 
     def update_report(self, id: str, changes: dict[str, Any]) -> Report:
         return self._store.edit(id, changes)
@@ -226,7 +253,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not process_first:
             time.sleep(delay)
         try:
-            response = self.server.emulator.app.handle(request)
+            response = self.server.emulator.app_for(request).handle(request)
         except Exception as exc:  # a bug in the emulator: answer like a server would, not hang up
             response = error_response(500, f"emulator internal error: {type(exc).__name__}")
         if response.drop:
@@ -259,6 +286,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, response: Response) -> None:
         self.server.emulator.served(response)
+        self.server.emulator.log_request(self.command, self.path, str(response.status))
         payload = b"" if response.body is None else json.dumps(response.body).encode()
         try:
             self.send_response(response.status, response.reason)
@@ -274,6 +302,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _drop(self) -> None:
+        self.server.emulator.log_request(self.command, self.path, "connection dropped")
         self.close_connection = True
         _shutdown(self.connection)
 

@@ -27,6 +27,12 @@ def validate_summary(reports: int, files: int, problems: int, bad_files: int = 0
     return f"{plural(reports, 'report')} in {plural(files, 'file')}: all valid."
 
 
+def skipped_files_note(paths: Sequence[str]) -> str:
+    """What validate FILE... says of named files outside every project's reports folder."""
+    shown = ", ".join(quoted(path) for path in paths)
+    return f"Not checked ({plural(len(paths), 'file')}, not in a reports folder): {shown}."
+
+
 def validate_json(reports: int, files: int, problems: Sequence[Problem]) -> dict[str, Any]:
     return {
         "valid": not problems,
