@@ -14,7 +14,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "reportsync"
 OWNERS = {
     "yaml": {"loader"},
     "jsonschema": {"validate"},
-    "requests": {"client", "retry", "transport"},
+    "requests": {"client", "envelope", "retry", "transport"},
     "urllib3": {"transport"},
     "deepdiff": {"plan"},
 }

@@ -101,6 +101,12 @@ def _remote_flags(parser: argparse.ArgumentParser, formats: Sequence[str]) -> No
         "--emulator", action="store_true", help="run against a built-in emulator (no key needed)"
     )
     parser.add_argument("--no-summary", action="store_true", help="do not write to $GITHUB_STEP_SUMMARY")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="seconds one HTTP attempt may take in all (default: $QONVERSION_TIMEOUT or 30)",
+    )
     parser.add_argument("--max-change-percent", type=float, metavar="P", help="safety threshold (default 30)")
     parser.add_argument(
         "--min-existing",

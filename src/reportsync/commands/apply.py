@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+from collections.abc import Callable
 
 from reportsync.apply import ApplyResult, ChangeResult, apply_plan, stale_changes
 from reportsync.client import Client
 from reportsync.commands import projects_of
 from reportsync.commands.plan import ProjectPlan, guard_thresholds, make_plan, show_plans
 from reportsync.config import Project
-from reportsync.connection import open_client
+from reportsync.connection import open_clients
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, Problem, SafetyError
 from reportsync.plan import Plan
+from reportsync.pool import in_order
 from reportsync.render import by_project, json_text, project_heading
 from reportsync.render.result import (
     render_result_markdown,
@@ -28,31 +29,41 @@ if TYPE_CHECKING:
 
 
 def run(args: Namespace, console: Console) -> int:
-    """Plan every project, show every plan, confirm once, then apply project by project."""
+    """Plan every project, show every plan, confirm once, then apply the projects at the same time."""
     projects = projects_of(args)
     if args.plan_file and len(projects) > 1:
         raise SafetyError("a plan file holds one project's plan: add --project NAME")
-    outcomes: list[tuple[Project, ApplyResult]] = []
-    with ExitStack() as stack:
-        staged: list[tuple[ProjectPlan, Client]] = []
-        for project in projects:
-            client = stack.enter_context(open_client(project, console, args.emulator))
-            if args.plan_file:
-                plan = saved_plan(args.plan_file, client, console, project)
-            else:
-                plan = make_plan(project, client, args, console)
-            staged.append((ProjectPlan(project, plan, client.api_url), client))
+    with open_clients(projects, console, args.emulator, args.timeout) as clients:
+        pairs = list(zip(projects, clients, strict=True))
+        staged = list(zip(in_order([stager(p, c, args, console) for p, c in pairs]), clients, strict=True))
         if args.format == "text":
             show_plans([p for p, _ in staged], args, console, summary=False)
         guard_thresholds([p for p, _ in staged], args)
         if any(p.plan.changes for p, _ in staged) and not args.plan_file:
             confirm(args, console)  # a saved plan was reviewed when it was made, as with Terraform
-        for p, client in staged:
-            result = apply_plan(p.plan, client, p.project.parallelism, lambda r: progress(r, console))
-            outcomes.append((p.project, result))
+        # Projects are independent: applied at the same time, results shown in config order.
+        results = in_order([applier(p, c, console) for p, c in staged])
+        outcomes = [(p.project, r) for (p, _), r in zip(staged, results, strict=True)]
     report_results(outcomes, args, console)
     failed = any(r.failed or r.skipped for _, r in outcomes)
     return ExitStatus.PARTIAL if failed else ExitStatus.OK
+
+
+def stager(project: Project, client: Client, args: Namespace, console: Console) -> Callable[[], ProjectPlan]:
+    """The project's plan (saved or made now), to be read on a worker thread."""
+
+    def stage() -> ProjectPlan:
+        if args.plan_file:
+            plan = saved_plan(args.plan_file, client, console, project)
+        else:
+            plan = make_plan(project, client, args, console)
+        return ProjectPlan(project, plan, client.api_url)
+
+    return stage
+
+
+def applier(p: ProjectPlan, client: Client, console: Console) -> Callable[[], ApplyResult]:
+    return lambda: apply_plan(p.plan, client, p.project.parallelism, lambda r: progress(r, console))
 
 
 def saved_plan(path: str, client: Client, console: Console, project: Project) -> Plan:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from reportsync.client import Client
 from reportsync.commands import projects_of
 from reportsync.config import Project
-from reportsync.connection import open_client
+from reportsync.connection import open_clients
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, SafetyError
 from reportsync.match import matches
 from reportsync.plan import Plan, PlanOptions, build_plan, threshold_breach
+from reportsync.pool import both, in_order
 from reportsync.render import by_project, json_text, project_heading
 from reportsync.render.plan import plan_json, plan_totals_line, render_plan_markdown, render_plan_text
 
@@ -33,10 +35,8 @@ def run(args: Namespace, console: Console) -> int:
     projects = projects_of(args)
     if args.out and len(projects) > 1:
         raise SafetyError("--out saves one project's plan: add --project NAME")
-    plans: list[ProjectPlan] = []
-    for project in projects:
-        with open_client(project, console, args.emulator) as client:
-            plans.append(ProjectPlan(project, make_plan(project, client, args, console), client.api_url))
+    with open_clients(projects, console, args.emulator, args.timeout) as clients:
+        plans = in_order([planner(p, c, args, console) for p, c in zip(projects, clients, strict=True)])
     show_plans(plans, args, console)
     guard_thresholds(plans, args)  # before saving: a refused plan must not be applied later by mistake
     if args.out:
@@ -46,6 +46,11 @@ def run(args: Namespace, console: Console) -> int:
         console.info(f"Saved the plan to {args.out}; apply it with `reportsync apply {args.out}`.")
     changed = any(p.plan.changes for p in plans)
     return ExitStatus.CHANGES if changed and args.detailed_exitcode else ExitStatus.OK
+
+
+def planner(project: Project, client: Client, args: Namespace, console: Console) -> Callable[[], ProjectPlan]:
+    """The project's plan, to be made on a worker thread (projects are read at the same time)."""
+    return lambda: ProjectPlan(project, make_plan(project, client, args, console), client.api_url)
 
 
 def plan_options(project: Project, args: Namespace) -> PlanOptions:
@@ -64,8 +69,8 @@ def make_plan(project: Project, client: Client, args: Namespace, console: Consol
 
     desired = load_desired(project.reports)
     console.info(f"Read {len(desired)} report(s) from {project.reports}/; reading remote reports...")
-    reports = client.list_reports()
-    destinations = client.list_destinations()
+    # Both reads at once: a far-away API costs one round trip, not two.
+    reports, destinations = both(client.list_reports, client.list_destinations)
     plan = build_plan(desired, reports, destinations, plan_options(project, args))
     if plan.partial and not plan.changes and not plan.unchanged:
         targets = plan.options.targets
