@@ -1,13 +1,16 @@
-"""Fault injection for the emulator: latency, 429s, 5xx, dropped connections, slow answers, bad listings."""
+"""Fault injection for the emulator: latency, 429s, 5xx, dropped connections, slow answers, bad listings,
+and the serving faults: slow-drip and oversized or compressed bodies, raw bodies, malformed fields."""
 
 from __future__ import annotations
 
 import fnmatch
+import gzip
+import json
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 RESTART = "restart"
 
@@ -16,7 +19,9 @@ RESTART = "restart"
 class _Rule:
     """One armed fault; `count` is how many more requests it hits."""
 
-    kind: Literal["fail", "reset", "slow", "fail_listing", "restart_listing"]
+    kind: Literal[
+        "fail", "reset", "slow", "fail_listing", "restart_listing", "drip", "bloat", "raw", "error_2xx"
+    ]
     count: int
     method: str = "*"
     glob: str = "*"
@@ -24,6 +29,10 @@ class _Rule:
     delay: float = 0.0
     process_first: bool = True
     pages: int = 0
+    size: int = 0  # drip: bytes per step; bloat: bytes the body grows to
+    compressed: bool = False
+    raw: bytes = b""
+    retry_after: str | None = None
 
     def matches(self, method: str, path: str) -> bool:
         return fnmatch.fnmatchcase(method.upper(), self.method.upper()) and fnmatch.fnmatchcase(
@@ -38,6 +47,7 @@ class Verdict:
     action: Literal["reject", "reset"]
     status: int = 0
     retry_after: str | None = None
+    code: str = ""  # the error code of the answer; "" for the status's usual one
 
 
 @dataclass
@@ -72,6 +82,12 @@ class Faults:
         self._bucket: _Bucket | None = None
         self._rules: list[_Rule] = []
         self._ambiguous = 0
+        # How the emulator waits between drips; a test shares its virtual clock's sleep (never waits).
+        self.sleep: Callable[[float], None] = time.sleep
+        self.fields: dict[str, Any] = {}  # served on every report object, replacing the stored value
+        self.omit_labels = False
+        self._empty_pages = 0
+        self._cursor_count = 0
 
     # -- switches (the API tests and benchmarks code against) ---------------------------------
     def queue_429(self, n: int, retry_after: str | None = "1") -> None:
@@ -86,8 +102,15 @@ class Faults:
                 capacity = max(1.0, rps)
                 self._bucket = _Bucket(rps, capacity, self.clock(), retry_after)
 
-    def fail(self, method: str, path_glob: str, status: int, count: int = 1) -> None:
-        self._arm(_Rule("fail", count, method, path_glob, status=status))
+    def fail(
+        self, method: str, path_glob: str, status: int, count: int = 1, retry_after: str | None = None
+    ) -> None:
+        self._arm(_Rule("fail", count, method, path_glob, status=status, retry_after=retry_after))
+
+    def error_2xx(self, method: str, path_glob: str, status: int = 200, count: int = 1) -> None:
+        """Matching calls are not processed and answer a success status whose body is a v4 error
+        (`invalid_data`): a 2xx is success only when the body agrees."""
+        self._arm(_Rule("error_2xx", count, method, path_glob, status=status))
 
     def fail_listing_after(self, pages: int, status: int = 503, count: int = 1) -> None:
         self._arm(_Rule("fail_listing", count, status=status, pages=pages))
@@ -107,8 +130,34 @@ class Faults:
     ) -> None:
         self._arm(_Rule("slow", count, method, path_glob, delay=delay, process_first=process_first))
 
+    def drip(self, method: str, path_glob: str, step_bytes: int, step_seconds: float, count: int = 1) -> None:
+        """Matching answers send their body `step_bytes` at a time, waiting `step_seconds` (via `sleep`)."""
+        self._arm(_Rule("drip", count, method, path_glob, delay=step_seconds, size=max(1, step_bytes)))
+
+    def bloat(self, method: str, path_glob: str, size: int, compressed: bool = False, count: int = 1) -> None:
+        """Matching answers pad their JSON body with whitespace to `size` bytes (still valid JSON);
+        `compressed`: sent gzip-encoded, so that a few KiB on the wire expand to `size`."""
+        self._arm(_Rule("bloat", count, method, path_glob, size=size, compressed=compressed))
+
+    def raw_body(self, method: str, path_glob: str, body: bytes, count: int = 1) -> None:
+        """Matching calls are processed, then answered with these bytes as the body."""
+        self._arm(_Rule("raw", count, method, path_glob, raw=body))
+
+    def serve_field(self, name: str, value: Any) -> None:
+        """Every report object served carries `name` with `value` (JSON), whatever is stored."""
+        with self._lock:
+            self.fields[name] = value
+
+    def empty_pages(self, count: int) -> None:
+        """The next `count` listing calls answer an empty page that still says has_more, fresh cursor."""
+        with self._lock:
+            self._empty_pages += count
+
     def clear(self) -> None:
         with self._lock:
+            self.fields.clear()
+            self.omit_labels = False
+            self._empty_pages = 0
             self.latency = 0.0
             self._queued_429.clear()
             self._bucket = None
@@ -124,10 +173,11 @@ class Faults:
             if self._bucket is not None and not self._bucket.take(self.clock()):
                 return Verdict("reject", 429, self._bucket.retry_after)
             for rule in self._rules:
-                if rule.kind in ("reset", "fail") and rule.matches(method, path):
+                if rule.kind in ("reset", "fail", "error_2xx") and rule.matches(method, path):
                     self._consume(rule)
                     action: Literal["reject", "reset"] = "reset" if rule.kind == "reset" else "reject"
-                    return Verdict(action, rule.status)
+                    code = "invalid_data" if rule.kind == "error_2xx" else ""
+                    return Verdict(action, rule.status, rule.retry_after, code)
         return None
 
     def slowness(self, method: str, path: str) -> tuple[float, bool] | None:
@@ -141,6 +191,51 @@ class Faults:
         if rule is None:
             return None
         return RESTART if rule.kind == "restart_listing" else rule.status
+
+    def next_cursor(self) -> int:
+        with self._lock:
+            self._cursor_count += 1
+            return self._cursor_count
+
+    def take_empty_page(self) -> bool:
+        with self._lock:
+            if self._empty_pages <= 0:
+                return False
+            self._empty_pages -= 1
+            return True
+
+    def body(self, method: str, path: str, data: Any) -> tuple[bytes, dict[str, str], tuple[int, float]]:
+        """The bytes to send for `data` (JSON-able), extra headers, and a drip's (bytes per step, seconds)."""
+        data = self._shaped(data)
+        raw = self._take(("raw",), lambda r: r.matches(method, path))
+        payload = raw.raw if raw else json.dumps(data).encode()
+        headers: dict[str, str] = {}
+        bloat = self._take(("bloat",), lambda r: r.matches(method, path))
+        if bloat is not None:
+            payload, headers = _bloated(payload, bloat.size, bloat.compressed)
+        drip = self._take(("drip",), lambda r: r.matches(method, path))
+        return payload, headers, (drip.size, drip.delay) if drip else (0, 0.0)
+
+    def _shaped(self, data: Any) -> Any:
+        with self._lock:
+            fields, omit = dict(self.fields), self.omit_labels
+        if not fields and not omit:
+            return data
+        if isinstance(data, dict) and isinstance(data.get("data"), list):
+            return {**data, "data": [self._one(item, fields, omit) for item in data["data"]]}
+        return self._one(data, fields, omit)
+
+    @staticmethod
+    def _one(item: Any, fields: dict[str, Any], omit: bool) -> Any:
+        if not isinstance(item, dict) or item.get("object") != "scheduled_report":
+            return item
+        item = {**item, **fields}
+        if omit and isinstance(item.get("destinations"), list):
+            item["destinations"] = [
+                {k: v for k, v in d.items() if k != "label"} if isinstance(d, dict) else d
+                for d in item["destinations"]
+            ]
+        return item
 
     def drop_after_create(self) -> bool:
         with self._lock:
@@ -167,3 +262,17 @@ class Faults:
         rule.count -= 1
         if rule.count <= 0:
             self._rules.remove(rule)
+
+
+_MIB_OF_SPACES = gzip.compress(b" " * (1024 * 1024), 9)
+
+
+def _bloated(payload: bytes, size: int, compressed: bool) -> tuple[bytes, dict[str, str]]:
+    """`payload` followed by whitespace up to `size` bytes; gzip members of 1 MiB each when compressed
+    (concatenated members decode as one stream), so that memory stays small on this side."""
+    pad = max(0, size - len(payload))
+    if not compressed:
+        return payload + b" " * pad, {}
+    whole, rest = divmod(pad, 1024 * 1024)
+    parts = [gzip.compress(payload + b" " * rest)] + [_MIB_OF_SPACES] * whole
+    return b"".join(parts), {"Content-Encoding": "gzip"}

@@ -132,6 +132,11 @@ class App:
     # -- endpoints ----------------------------------------------------------------------------
     def _list(self, request: Request, _: str | None) -> Response:
         limit = _limit(request.query) if self.paginate else None
+        if self.faults.take_empty_page():
+            fresh = f"cur{self.faults.next_cursor()}"
+            return Response(
+                200, {**_envelope("/v4" + LIST, [], False), "has_more": True, "next_cursor": fresh}
+            )
         cursor = request.query.get("starting_after") or None
         with self.store.lock:
             start = self.store.offset_after(cursor)

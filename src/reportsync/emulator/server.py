@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -206,7 +206,8 @@ class _Handler(BaseHTTPRequestHandler):
         if verdict is not None and verdict.action == "reset":
             return self._drop()
         if verdict is not None:
-            response = error_response(verdict.status, "injected failure: the request was not served")
+            message = "injected failure: the request was not served"
+            response = error_response(verdict.status, message, verdict.code)
             if verdict.retry_after is not None:
                 response.headers["Retry-After"] = verdict.retry_after
             return self._send(response)
@@ -250,19 +251,37 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, response: Response) -> None:
         self.server.emulator.served(response)
-        payload = b"" if response.body is None else json.dumps(response.body).encode()
+        faults = self.server.emulator.faults
+        payload, drip = b"", (0, 0.0)
+        extra: dict[str, str] = {}
+        if response.body is not None:
+            payload, extra, drip = faults.body(self.command, self._route_path(), response.body)
         try:
             self.send_response(response.status)
             if response.body is not None:
                 self.send_header("Content-Type", "application/json")
             if response.status != 204:
                 self.send_header("Content-Length", str(len(payload)))
-            for name, value in response.headers.items():
+            for name, value in {**response.headers, **extra}.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(payload)
+            self._write(payload, drip, faults.sleep)
         except OSError:  # the client gave up (e.g. its read timeout): nothing left to do
             self.close_connection = True
+
+    def _write(self, payload: bytes, drip: tuple[int, float], sleep: Callable[[float], None]) -> None:
+        step, seconds = drip
+        if not step:
+            self.wfile.write(payload)
+            return
+        for start in range(0, len(payload), step):
+            self.wfile.write(payload[start : start + step])
+            self.wfile.flush()
+            sleep(seconds)
+
+    def _route_path(self) -> str:
+        path = urlsplit(self.path).path
+        return path[len(BASE) :] if path.startswith(BASE + "/") else "<outside /v4>"
 
     def _drop(self) -> None:
         self.close_connection = True

@@ -1,0 +1,198 @@
+"""Issue 14 A: every call bounded and every odd answer explained, through the CLI against the emulator."""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import VirtualClock, report, run_cli, write_reports
+
+from reportsync.emulator import Emulator
+
+LIST = "/scheduled-reports"
+ONE = "/scheduled-reports/*"
+ENV = "QONVERSION_TIMEOUT"
+
+
+@pytest.fixture
+def clock(emulator: Emulator) -> VirtualClock:
+    """One virtual clock for the CLI and the emulator's drips: a drip of 1 byte a second costs no time."""
+    shared = VirtualClock()
+    emulator.faults.clock, emulator.faults.sleep = shared.clock, shared.sleep
+    return shared
+
+
+def plan(tmp_path: Path, env: dict[str, str], clock: VirtualClock, *extra: str) -> Any:
+    folder = tmp_path / "reports"
+    if not folder.exists():
+        write_reports(folder, [report("Daily revenue")])
+    return run_cli("plan", "--reports", str(folder), *extra, env=env, clock=clock)
+
+
+def calls(emulator: Emulator, method: str, route: str = LIST) -> int:
+    return emulator.counts[(method, route)]
+
+
+# -- 1. a deadline per attempt, not per read ---------------------------------------------------------
+
+
+def test_slow_drip_listing_is_a_read_timeout_after_the_deadline_and_retried(
+    tmp_path: Path, env: dict[str, str], emulator: Emulator, clock: VirtualClock
+) -> None:
+    emulator.faults.drip("GET", LIST, 1, 1.0, count=1000)
+    result = plan(tmp_path, env, clock)
+    assert result.code == 1, result.err
+    assert "no complete response within the per-call deadline (--timeout)" in result.err
+    assert "gave up after" in result.err  # a GET is retried
+    assert "internal error" not in result.err
+
+
+def test_one_slow_drip_is_retried_and_the_plan_succeeds(
+    tmp_path: Path, env: dict[str, str], emulator: Emulator, clock: VirtualClock
+) -> None:
+    emulator.faults.drip("GET", LIST, 1, 1.0, count=1)
+    result = plan(tmp_path, env, clock, "--timeout", "5")
+    assert result.code == 0, result.err
+    assert calls(emulator, "GET") == 2
+
+
+def test_slow_drip_create_is_ambiguous_then_adopted_never_duplicated(
+    tmp_path: Path, env: dict[str, str], emulator: Emulator, clock: VirtualClock
+) -> None:
+    write_reports(tmp_path / "reports", [report("Daily revenue")])
+    emulator.faults.drip("POST", LIST, 1, 1.0, count=5)
+    result = run_cli("apply", "--reports", str(tmp_path / "reports"), "--auto-approve", env=env, clock=clock)
+    assert result.code == 0, result.err
+    assert "adopted after an ambiguous create" in result.err + result.out
+    assert [r["report_name"] for r in emulator.reports()] == ["Daily revenue"]
+    assert calls(emulator, "POST") == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "source"),
+    [
+        ("0", "QONVERSION_TIMEOUT"),
+        ("abc", "QONVERSION_TIMEOUT"),
+        ("nan", "QONVERSION_TIMEOUT"),
+        ("-1", "--timeout"),
+    ],
+)
+def test_a_bad_timeout_is_refused_before_any_call(
+    tmp_path: Path, env: dict[str, str], emulator: Emulator, clock: VirtualClock, value: str, source: str
+) -> None:
+    if source == "--timeout":
+        result = plan(tmp_path, env, clock, "--timeout", value)
+    else:
+        result = plan(tmp_path, {**env, source: value}, clock)
+    assert result.code == 1
+    assert f"{source} " in result.err and "must be a number of seconds" in result.err
+    assert sum(emulator.counts.values()) == 0
+
+
+# -- 2. listings that never end -----------------------------------------------------------------------
+
+
+def test_empty_pages_that_keep_saying_more_are_a_malformed_listing(
+    tmp_path: Path, env: dict[str, str], emulator: Emulator, clock: VirtualClock
+) -> None:
+    emulator.faults.empty_pages(1_000_000)
+    result = plan(tmp_path, env, clock)
+    assert result.code == 1
+    assert "GET /scheduled-reports → 200 malformed_response" in result.err
+    assert "3 empty pages in a row still said has_more: the listing never ends" in result.err
+    assert calls(emulator, "GET") == 3
+
+
+def test_a_few_empty_pages_then_real_ones_are_read(
+    tmp_path: Path, env: dict[str, str], emulator: Emulator, clock: VirtualClock
+) -> None:
+    emulator.add_report(report("Daily revenue"))
+    emulator.faults.empty_pages(2)
+    assert plan(tmp_path, env, clock).code == 0
+
+
+# -- 3. bodies too large to be true -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("compressed", "seen"),
+    [(False, "17,825,792 bytes declared"), (True, "more than that received, decompressed")],
+)
+def test_oversized_bodies_fail_clearly_within_the_cap(
+    tmp_path: Path, env: dict[str, str], emulator: Emulator, clock: VirtualClock, compressed: bool, seen: str
+) -> None:
+    mib = 17 if not compressed else 200  # 200 MiB once decompressed, about 200 KiB on the wire
+    emulator.faults.bloat("GET", LIST, mib * 1024 * 1024, compressed)
+    tracemalloc.start()
+    try:
+        result = plan(tmp_path, env, clock)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.code == 1, result.err
+    assert "the response body is larger than the 16 MiB limit" in result.err and seen in result.err
+    assert "MemoryError" not in result.err
+    assert peak < 40 * 1024 * 1024 + (mib * 1024 * 1024 if not compressed else 0)  # the emulator's copy
+
+
+# -- 4. malformed remote data fails closed, naming the report and field --------------------------------
+
+MALFORMED = {
+    "destination id that is a list": (
+        "destinations",
+        [{"type": "target_integration", "id": ["int-wh-01"]}],
+        "destinations [0].id is a list, expected a non-empty string",
+    ),
+    "name with a lone surrogate": ("report_name", "Revenue \ud83d", "report_name is not valid Unicode text"),
+    "report id '.'": ("id", ".", "a report with no valid id: id is not a valid id"),
+    "report id '..'": ("id", "..", "a report with no valid id: id is not a valid id"),
+    "integer served as a string": ("included_range_days", "7", "included_range_days is a string"),
+    "status outside the enum": ("status", "paused", "status is not one of the documented values"),
+    "send_at off the slots": ("send_at", "12:15", "send_at is not one of the documented values"),
+    "destinations empty": ("destinations", [], "destinations is a list, expected a list of at least one"),
+    "name too long": ("report_name", "x" * 256, "report_name has 256 characters, expected 1-255"),
+    "runs negative": ("runs", -1, "runs is a number, expected a whole number"),
+    "unknown field holding a lone surrogate": ("new_feature", {"a": "\udc00"}, "new_feature holds text"),
+}
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_malformed_report_fails_the_read_naming_report_and_field(
+    tmp_path: Path,
+    env: dict[str, str],
+    emulator: Emulator,
+    clock: VirtualClock,
+    field: str,
+    value: object,
+    expected: str,
+) -> None:
+    emulator.add_report(report("Other report"))
+    emulator.faults.serve_field(field, value)
+    write_reports(tmp_path / "reports", [report("Daily revenue")])
+    args = ("--reports", str(tmp_path / "reports"), "--prune", "--force", "--auto-approve")
+    result = run_cli("apply", *args, env=env, clock=clock)
+    assert result.code == 1, result.err
+    assert "GET /scheduled-reports → 200 malformed_response: " in result.err
+    assert expected in result.err
+    assert "internal error" not in result.err
+    assert calls(emulator, "DELETE", ONE) == 0 and calls(emulator, "POST") == 0  # fail closed: no write
+
+
+def test_json_nested_200000_deep_is_a_clear_error(
+    tmp_path: Path, env: dict[str, str], emulator: Emulator, clock: VirtualClock
+) -> None:
+    emulator.faults.raw_body("GET", LIST, b"[" * 200_000 + b"]" * 200_000)
+    result = plan(tmp_path, env, clock)
+    assert result.code == 1
+    assert "GET /scheduled-reports → failed: the response JSON is nested too deeply to read" in result.err
+
+
+def test_an_odd_but_valid_name_is_data(
+    tmp_path: Path, env: dict[str, str], emulator: Emulator, clock: VirtualClock
+) -> None:
+    emulator.add_report(report("Revenue \u202e\x1b[31m 💥 ..%2F"))
+    result = plan(tmp_path, env, clock)
+    assert result.code == 0, result.err
+    assert "internal error" not in result.err
