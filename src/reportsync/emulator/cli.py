@@ -35,6 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=_port, default=8080, help="port to listen on (0: any free)")
     parser.add_argument("--key", default=EMULATOR_DEMO_KEY, help="the secret key to accept")
+    parser.add_argument(
+        "--extra-key",
+        metavar="KEY",
+        action="append",
+        help="also accept KEY, as another project with its own reports (repeatable)",
+    )
     parser.add_argument("--state", metavar="FILE", help="persist reports to this JSON file")
     parser.add_argument("--destinations", metavar="FILE", help="JSON array of destinations")
     parser.add_argument("--seed", metavar="N", type=_seed, help="seed for deterministic report ids")
@@ -281,6 +287,7 @@ def run(args: argparse.Namespace) -> int:
             put_returns_minimal=args.put_returns_minimal,
             honour_idempotency=args.honour_idempotency,
             seed=args.seed,
+            extra_keys=tuple(args.extra_key or ()),
         )
         emulator.bind()
     except (OSError, ValueError) as exc:

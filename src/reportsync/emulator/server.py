@@ -41,6 +41,7 @@ class Emulator:
         put_returns_minimal: bool = False,
         honour_idempotency: bool = False,
         seed: int | None = None,
+        extra_keys: tuple[str, ...] = (),
     ) -> None:
         self.host, self.port, self.key = host, port, key
         path = Path(state_file) if state_file is not None else None
@@ -57,6 +58,19 @@ class Emulator:
             put_returns_minimal=put_returns_minimal,
             honour_idempotency=honour_idempotency,
         )
+        # Each extra key is another project: its own reports (in memory), the same faults and switches.
+        self.projects = {
+            extra: App(
+                Store(_listing(destinations), None, seed),
+                self.faults,
+                extra,
+                paginate=paginate,
+                put_returns_minimal=put_returns_minimal,
+                honour_idempotency=honour_idempotency,
+            )
+            for extra in extra_keys
+            if extra != key
+        }
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._serving = False
@@ -129,6 +143,11 @@ class Emulator:
     def delete_report(self, id: str) -> None:
         if not self._store.delete(id):
             raise KeyError(id)
+
+    def app_for(self, request: Request) -> App:
+        """The project the request's key opens (the first key's when no other key matches)."""
+        _, _, token = request.headers.get("authorization", "").partition(" ")
+        return self.projects.get(token.strip(), self.app)
 
     def reset_counts(self) -> None:
         with self._count_lock:
@@ -218,7 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not process_first:
             time.sleep(delay)
         try:
-            response = self.server.emulator.app.handle(request)
+            response = self.server.emulator.app_for(request).handle(request)
         except Exception as exc:  # a bug in the emulator: answer like a server would, not hang up
             response = error_response(500, f"emulator internal error: {type(exc).__name__}")
         if response.drop:
