@@ -67,6 +67,12 @@ def run_send_test(args: argparse.Namespace, console: Console) -> int:
     return send_test.run(args, console)
 
 
+def run_doctor(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import doctor
+
+    return doctor.run(args, console)
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show HTTP calls and tracebacks")
     parser.add_argument("--no-color", action="store_true", help="never colour the output")
@@ -199,6 +205,17 @@ def _add_destinations(p: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=run_destinations)
 
 
+def _add_doctor(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)")
+    p.add_argument("--project", metavar="NAME", action="append", help="only this project of the config")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="json: a redacted bug report")
+    p.add_argument("--emulator", action="store_true", help="check a built-in emulator (no key needed)")
+    p.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="seconds one HTTP attempt may take in all"
+    )
+    p.set_defaults(handler=run_doctor)
+
+
 def _add_send_test(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", metavar="NAME", help="report name")
     p.add_argument("--environment", choices=("sandbox", "production"))
@@ -215,6 +232,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "import": ("write files for remote reports no file manages yet", _add_import),
     "destinations": ("list the destinations reports can deliver to", _add_destinations),
     "send-test": ("trigger a test delivery of a managed report", _add_send_test),
+    "doctor": ("check, read-only, that the API is what reportsync relies on", _add_doctor),
 }
 
 
