@@ -88,6 +88,8 @@ class Faults:
         self.omit_labels = False
         self._empty_pages = 0
         self._cursor_count = 0
+        self._writable: set[str] = set()
+        self.written_fields: list[tuple[str, Any]] = []
 
     # -- switches (the API tests and benchmarks code against) ---------------------------------
     def queue_429(self, n: int, retry_after: str | None = "1") -> None:
@@ -143,10 +145,22 @@ class Faults:
         """Matching calls are processed, then answered with these bytes as the body."""
         self._arm(_Rule("raw", count, method, path_glob, raw=body))
 
-    def serve_field(self, name: str, value: Any) -> None:
-        """Every report object served carries `name` with `value` (JSON), whatever is stored."""
+    def serve_field(self, name: str, value: Any, writable: bool = False) -> None:
+        """Every report object served carries `name` with `value` (JSON), whatever is stored.
+
+        `writable`: a field the server knows (a newer feature): writes may carry it, and what they sent
+        is kept in `written_fields`; otherwise a write carrying it is refused as an unknown field."""
         with self._lock:
             self.fields[name] = value
+            if writable:
+                self._writable.add(name)
+
+    def writable(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A write's body without the served fields the server knows (recorded in `written_fields`)."""
+        with self._lock:
+            for name in self._writable & set(body):
+                self.written_fields.append((name, body[name]))
+            return {k: v for k, v in body.items() if k not in self._writable}
 
     def empty_pages(self, count: int) -> None:
         """The next `count` listing calls answer an empty page that still says has_more, fresh cursor."""
@@ -156,6 +170,8 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self.fields.clear()
+            self._writable.clear()
+            self.written_fields.clear()
             self.omit_labels = False
             self._empty_pages = 0
             self.latency = 0.0

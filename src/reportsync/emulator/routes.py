@@ -152,7 +152,7 @@ class App:
         return response
 
     def _create(self, request: Request, _: str | None) -> Response:
-        body = _json_object(request.body)
+        body = self.faults.writable(_json_object(request.body))
         key = request.headers.get("idempotency-key") if self.honour_idempotency else None
         with self.store.lock:
             first = self.store.get(self._idempotent.get(key, "")) if key else None
@@ -165,7 +165,7 @@ class App:
         return Response(200, _found(self.store.get(_id(report_id)), _id(report_id)))
 
     def _replace(self, request: Request, report_id: str | None) -> Response:
-        body, report_id = _json_object(request.body), _id(report_id)
+        body, report_id = self.faults.writable(_json_object(request.body)), _id(report_id)
         report = _found(_validated(lambda b: self.store.replace(report_id, b), body), report_id)
         if self.put_returns_minimal:
             report = {key: report[key] for key in ("object", "id", "url")}
