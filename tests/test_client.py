@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 import urllib3.exceptions
+from helpers import report
 
 from reportsync import __version__
 from reportsync.client import Client
@@ -29,14 +30,7 @@ from reportsync.transport import classify
 KEY = "test_sk_SECRET_do_not_print_42"
 LIST = ("GET", "/scheduled-reports")
 CREATE = ("POST", "/scheduled-reports")
-BODY: dict[str, Any] = {
-    "report_name": "Daily revenue",
-    "send_at": "09:00",
-    "included_range_days": 1,
-    "status": "active",
-    "environment": "production",
-    "destinations": [{"type": "target_integration", "id": "int-wh-01"}],
-}
+BODY: dict[str, Any] = report()
 
 
 def body(name: str = "Daily revenue", **changes: Any) -> dict[str, Any]:

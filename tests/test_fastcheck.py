@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpers import report
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
@@ -15,14 +16,7 @@ SCHEMA = load_schema()
 FULL = Draft202012Validator(SCHEMA)
 CHECK = is_valid_report
 
-VALID: dict[str, Any] = {
-    "report_name": "Daily",
-    "send_at": "09:00",
-    "included_range_days": 1,
-    "status": "active",
-    "environment": "production",
-    "destinations": [{"type": "target_integration", "id": "int-wh-01"}],
-}
+VALID: dict[str, Any] = report("Daily")
 scalars = st.one_of(
     st.none(),
     st.booleans(),

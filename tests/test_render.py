@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from helpers import report
+
 from reportsync.apply import ApplyResult, ChangeResult
 from reportsync.models import DesiredReport, Destination, RemoteReport
 from reportsync.plan import PlanOptions, build_plan
@@ -11,14 +13,7 @@ from reportsync.render.plan import MARKDOWN_LIMIT, plan_json, render_plan_markdo
 from reportsync.render.result import render_result_text, result_json
 
 DESTS = (Destination("target_integration", "int-wh-01"),)
-BASE = {
-    "report_name": "Daily",
-    "send_at": "08:00",
-    "included_range_days": 1,
-    "status": "active",
-    "environment": "production",
-    "destinations": [{"type": "target_integration", "id": "int-wh-01"}],
-}
+BASE = report("Daily", send_at="08:00")
 
 
 def sample_plan(names: int = 1):  # type: ignore[no-untyped-def]
