@@ -7,24 +7,20 @@ import sys
 
 from reportsync.constants import EMULATOR_DEMO_KEY, KEY_ENV, RESTART_HEADER, URL_ENV
 from reportsync.emulator.flags import (
-    BodyFault,
     CallFault,
     ListingFault,
-    _bloat_spec,
     _count,
-    _drip_spec,
     _fail_spec,
-    _field_spec,
     _latency,
     _listing_spec,
     _port,
     _rate,
-    _raw_spec,
     _reset_spec,
     _restart_pages,
     _retry_after,
     _seed,
 )
+from reportsync.emulator.serving import add_serving_faults, arm_serving, serving_lines
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,53 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("fault injection")
     _add_rate_faults(group)
     _add_call_faults(group)
-    _add_serving_faults(parser.add_argument_group("serving faults"))
-
-
-def _add_serving_faults(group: argparse._ArgumentGroup) -> None:
-    add = group.add_argument
-    add(
-        "--drip",
-        metavar="METHOD:PATH_GLOB[:COUNT]",
-        type=_drip_spec,
-        action="append",
-        help="matching answers send their body one byte a second (repeatable)",
-    )
-    add(
-        "--bloat",
-        metavar="METHOD:PATH_GLOB:MIB[:gzip]",
-        type=_bloat_spec,
-        action="append",
-        help="matching answers are padded to MIB mebibytes, gzip-compressed with :gzip (repeatable)",
-    )
-    add(
-        "--raw-body",
-        metavar="METHOD:PATH_GLOB:FILE[:COUNT]",
-        type=_raw_spec,
-        action="append",
-        help="matching calls are processed, then answered with FILE's bytes (repeatable)",
-    )
-    add(
-        "--empty-pages",
-        metavar="N",
-        type=_count,
-        help="the next N listing calls answer an empty page with has_more",
-    )
-    add(
-        "--serve-field",
-        metavar="FIELD=JSON",
-        type=_field_spec,
-        action="append",
-        help="every report served carries FIELD with this JSON value, e.g. included_range_days='\"7\"'",
-    )
-    add(
-        "--error-2xx",
-        metavar="METHOD:PATH_GLOB[:COUNT]",
-        type=_reset_spec,
-        action="append",
-        help="matching calls are not processed and answer 200 with an invalid_data error body (repeatable)",
-    )
-    add("--omit-labels", action="store_true", help="reports are served without destination labels")
+    add_serving_faults(parser.add_argument_group("serving faults"))
 
 
 def _add_rate_faults(group: argparse._ArgumentGroup) -> None:
@@ -169,23 +119,7 @@ def arm_faults(faults: Faults, args: argparse.Namespace) -> None:
         faults.ambiguous_creates(args.ambiguous_creates)
     for rule in args.reset_connections or ():
         faults.reset_connections(rule.method, rule.glob, rule.count)
-    _arm_serving(faults, args)
-
-
-def _arm_serving(faults: Faults, args: argparse.Namespace) -> None:
-    for rule in args.drip or ():
-        faults.drip(rule.method, rule.glob, 1, 1.0, rule.count)
-    for rule in args.bloat or ():
-        faults.bloat(rule.method, rule.glob, rule.size, rule.compressed, rule.count)
-    for rule in args.raw_body or ():
-        faults.raw_body(rule.method, rule.glob, rule.raw, rule.count)
-    if args.empty_pages:
-        faults.empty_pages(args.empty_pages)
-    for name, value in args.serve_field or ():
-        faults.serve_field(name, value)
-    faults.omit_labels = args.omit_labels
-    for rule in args.error_2xx or ():
-        faults.error_2xx(rule.method, rule.glob, 200, rule.count)
+    arm_serving(faults, args)
 
 
 def fault_lines(args: argparse.Namespace) -> list[str]:
@@ -202,27 +136,8 @@ def fault_lines(args: argparse.Namespace) -> list[str]:
         n = args.ambiguous_creates
         lines.append(f"{_next(n, 'create')} {'is' if n == 1 else 'are'} stored, then the connection drops")
     lines += [_call_line(rule) for rule in args.reset_connections or ()]
-    lines += _serving_lines(args)
+    lines += serving_lines(args)
     return [f"fault: {line}" for line in lines] + [f"mode: {line}" for line in _mode_lines(args)]
-
-
-def _serving_lines(args: argparse.Namespace) -> list[str]:
-    rules: list[tuple[str, BodyFault]] = [("send their body one byte a second", r) for r in args.drip or ()]
-    rules += [(_bloat_text(r), r) for r in args.bloat or ()]
-    rules += [(f"answer a {len(r.raw):,}-byte body from a file", r) for r in args.raw_body or ()]
-    lines = [f"{_next(r.count, 'call')} {r.method} {r.glob} {text}" for text, r in rules]
-    if args.empty_pages:
-        lines.append(f"{_next(args.empty_pages, 'listing call')} answer an empty page that says has_more")
-    lines += [f"every report is served with {name} = {value!r}" for name, value in args.serve_field or ()]
-    if args.omit_labels:
-        lines.append("reports are served without destination labels")
-    for call in args.error_2xx or ():
-        lines.append(f"{_next(call.count, 'call')} {call.method} {call.glob} answer 200 with an error body")
-    return lines
-
-
-def _bloat_text(rule: BodyFault) -> str:
-    return f"answer a {rule.size // (1024 * 1024)} MiB body" + (" (gzip)" if rule.compressed else "")
 
 
 def _next(count: int, noun: str) -> str:

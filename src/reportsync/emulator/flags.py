@@ -129,6 +129,9 @@ def _restart_pages(text: str) -> int:
     return _whole(text, "PAGES", 1)
 
 
+EVERY = 1_000_000  # a count that stands for "every matching call"
+
+
 @dataclass(frozen=True)
 class BodyFault:
     """A serving fault on matching calls' bodies: --drip, --bloat or --raw-body."""
@@ -151,7 +154,7 @@ def _bloat_spec(text: str) -> BodyFault:
     if len(parts) == 4 and parts[3] != "gzip":
         raise argparse.ArgumentTypeError(f"the fourth part must be 'gzip', not {parts[3]!r}")
     mib = _whole(parts[2], "MIB", 1)
-    return BodyFault(parts[0], parts[1], 1_000_000, mib * 1024 * 1024, len(parts) == 4)
+    return BodyFault(parts[0], parts[1], EVERY, mib * 1024 * 1024, len(parts) == 4)
 
 
 def _raw_spec(text: str) -> BodyFault:
