@@ -230,3 +230,55 @@ def test_send_test_answered_2xx_with_an_error_fails(
     result = run_cli("send-test", "Daily revenue", "--reports", folder(tmp_path), env=env)
     assert result.code != 0
     assert "200 invalid_data" in result.err
+
+
+# -- B: one session and one backoff per API host ---------------------------------------------------
+
+
+def test_projects_on_one_host_share_a_session_and_a_backoff(emulator: Emulator) -> None:
+    from reportsync.config import Project
+    from reportsync.connection import open_clients
+    from reportsync.console import Console
+
+    console = Console(env={"A_KEY": KEY, "B_KEY": KEY, "QONVERSION_API_URL": emulator.url})
+    projects = [Project("a", "reports/a", key_env="A_KEY"), Project("b", "reports/b", key_env="B_KEY")]
+    with open_clients(projects, console) as (first, second):
+        first.list_reports()
+        second.list_reports()
+        assert first.request_count == second.request_count == 2  # one Retrier: one count for the host
+        assert first._session is second._session
+    assert emulator.counts[("GET", LIST)] == 2
+
+
+def _projects(root: Path, count: int) -> dict[str, str]:
+    lines, env = ["projects:"], {}
+    for i in range(count):
+        lines += [f"  p{i}:", f"    reports: reports/p{i}", f"    key_env: KEY_{i}"]
+        env[f"KEY_{i}"] = f"{KEY}_{i}"
+        write_reports(root / "reports" / f"p{i}", [report(f"Report of p{i}")])
+    (root / "reportsync.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return env
+
+
+def test_projects_are_read_at_once_and_shown_in_config_order(tmp_path: Path) -> None:
+    env = _projects(tmp_path, 8)
+    with Emulator(key=env["KEY_0"], extra_keys=tuple(env.values())) as emu:
+        result = run_cli("apply", "--auto-approve", env={**env, "QONVERSION_API_URL": emu.url}, cwd=tmp_path)
+        again = run_cli(
+            "plan", "--detailed-exitcode", env={**env, "QONVERSION_API_URL": emu.url}, cwd=tmp_path
+        )
+    assert result.code == 0, result.err
+    headings = [line for line in result.out.splitlines() if line.startswith("== project ")]
+    assert headings == [f"== project p{i} ==" for i in range(8)] * 2  # the plans, then the results
+    assert "All projects: Apply complete: 8 created, 0 updated, 0 deleted." in result.out
+    assert again.code == 0, again.out
+
+
+def test_the_first_failing_project_in_config_order_decides(tmp_path: Path) -> None:
+    env = _projects(tmp_path, 3)
+    (tmp_path / "reports" / "p1" / "bad.yaml").write_text("report_name: [\n", encoding="utf-8")
+    (tmp_path / "reports" / "p2" / "bad.yaml").write_text("send_at: 1\n", encoding="utf-8")
+    with Emulator(key=env["KEY_0"], extra_keys=tuple(env.values())) as emu:
+        result = run_cli("plan", env={**env, "QONVERSION_API_URL": emu.url}, cwd=tmp_path)
+    assert result.code == 1 and result.out == ""
+    assert "reports/p1/bad.yaml" in result.err and "reports/p2" not in result.err

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from reportsync.config import Project
 from reportsync.console import Console
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from reportsync.client import Client
     from reportsync.settings import Settings
 
-# Per API URL, what clients of one run share: (requests session, Retrier).
+# Per API host (scheme://host:port), what clients of one run share: (requests session, Retrier).
 Shared = dict[str, tuple[Any, Any]]
 
 # What the in-process demo emulator holds before a `--emulator` run, so that a newcomer's first plan of
@@ -44,7 +45,7 @@ DEMO_REMOTE: tuple[dict[str, Any], ...] = (
 def open_clients(
     projects: Sequence[Project], console: Console, emulator: bool = False, timeout: float | None = None
 ) -> Iterator[list[Client]]:
-    """One client per project, in order; projects on the same API URL share a session and a backoff.
+    """One client per project, in order; projects on the same API host share a session and a backoff.
 
     Raises ConfigError (key, URL or timeout missing or unsafe) before any request is made."""
     shared: Shared = {}
@@ -99,11 +100,13 @@ def _client(
     from reportsync.transport import choose_proxy, new_session
 
     shared = {} if shared is None else shared
-    owned = settings.api_url not in shared
+    parts = urlsplit(settings.api_url)
+    host = f"{parts.scheme}://{parts.netloc}"
+    owned = host not in shared
     if owned:
         retrier = Retrier(DEFAULT_LIMITS, clock=console.clock, sleep=console.sleep)
-        shared[settings.api_url] = (new_session(pool_size), retrier)
-    session, retrier = shared[settings.api_url]
+        shared[host] = (new_session(pool_size), retrier)
+    session, retrier = shared[host]
     return Client(
         settings,
         timeout=(min(5.0, seconds), seconds),
