@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import VirtualClock, report, run_cli, write_reports
+from helpers import KEY, VirtualClock, report, run_cli, write_reports
 
 from reportsync.emulator import Emulator
+from reportsync.transport import Failure, new_session, send
 
 LIST = "/scheduled-reports"
 ONE = "/scheduled-reports/*"
@@ -196,3 +201,71 @@ def test_an_odd_but_valid_name_is_data(
     result = plan(tmp_path, env, clock)
     assert result.code == 0, result.err
     assert "internal error" not in result.err
+
+
+# -- 1b. headers sent a byte at a time: the watchdog shuts the socket at the deadline ----------------
+
+
+class HeaderDrip:
+    """A fake server that sends a status line, then one header byte every 20 ms, until the client hangs up
+    (the emulator answers with whole headers, so it cannot do this)."""
+
+    def __init__(self) -> None:
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        self.hung_up = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                for _ in range(3000):  # 60 s at most, if nothing ended the attempt
+                    conn.sendall(b"a")
+                    time.sleep(0.02)
+            except OSError:
+                self.hung_up.set()
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+@pytest.fixture
+def header_drip() -> Iterator[HeaderDrip]:
+    server = HeaderDrip()
+    yield server
+    server.close()
+
+
+def test_headers_dripped_a_byte_at_a_time_end_at_the_deadline(header_drip: HeaderDrip) -> None:
+    session = new_session(2)
+    try:
+        url = f"http://127.0.0.1:{header_drip.port}/v4/scheduled-reports"
+        outcome = send(session, "GET", url, body=None, headers={}, timeout=(1.0, 0.2))
+    finally:
+        session.close()
+    assert isinstance(outcome, Failure)
+    assert outcome.reason == "no complete response within the per-call deadline (--timeout)"
+    assert (outcome.sent, outcome.transient) == (True, True)
+    assert header_drip.hung_up.wait(5)
+
+
+def test_plan_against_dripped_headers_fails_within_its_attempts(
+    tmp_path: Path, header_drip: HeaderDrip
+) -> None:
+    env = {"QONVERSION_SECRET_KEY": KEY, "QONVERSION_API_URL": f"http://127.0.0.1:{header_drip.port}/v4"}
+    result = plan(tmp_path, env, VirtualClock(), "--timeout", "0.05")
+    assert result.code == 1
+    assert (
+        "no complete response within the per-call deadline (--timeout) (gave up after 8 attempts)"
+        in result.err
+    )

@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions
-from requests.adapters import HTTPAdapter
 
 from reportsync import __version__
 from reportsync.settings import is_loopback
+from reportsync.watchdog import WatchedAdapter, watching
 
 # (connect seconds, seconds for the whole attempt: sending, waiting and reading the full answer)
 Timeout = tuple[float, float]
@@ -53,7 +53,7 @@ def new_session(pool_size: int) -> requests.Session:
     decides). The key travels with each request (`send`'s auth), so projects with different keys share
     the session."""
     session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+    adapter = WatchedAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers.update({"User-Agent": f"reportsync/{__version__}", "Accept": "application/json"})
@@ -77,6 +77,28 @@ def send(
     whole, at most `max_body` bytes once decoded), or why there was none. `proxy`: the proxy URL
     to go through, None for a direct connection (the environment's proxy settings are not read here)."""
     deadline = clock() + timeout[1]
+    with watching(timeout[1]) as watch:
+        outcome = _attempt(
+            session, method, url, body, headers, timeout, auth, proxy, deadline, clock, max_body
+        )
+    if isinstance(outcome, Failure) and watch.expired:
+        outcome = _late()
+    return _named(outcome, proxy) if isinstance(outcome, Failure) else outcome
+
+
+def _attempt(
+    session: requests.Session,
+    method: str,
+    url: str,
+    body: Any,
+    headers: dict[str, str],
+    timeout: Timeout,
+    auth: BearerAuth | None,
+    proxy: str | None,
+    deadline: float,
+    clock: Callable[[], float],
+    max_body: int,
+) -> requests.Response | Failure:
     proxies: Mapping[str, str | None] = {"http": proxy, "https": proxy} if proxy else _NO_PROXY
     try:
         resp = session.request(
@@ -91,19 +113,23 @@ def send(
             proxies=dict(proxies),  # type: ignore[arg-type]  # None disables a proxy for a scheme
         )
     except requests.RequestException as exc:
-        return _named(classify(exc, url, timeout), proxy)
+        return classify(exc, url, timeout)
     try:
         resp._content = read_body(resp, deadline, max_body, clock)
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
         resp.close()  # a half-read connection must not go back to the pool
         if isinstance(exc, requests.RequestException):
-            return _named(classify(exc, url, timeout), proxy)
-        return _named(Failure("the connection broke while the response was being read", True, True), proxy)
+            return classify(exc, url, timeout)
+        return Failure("the connection broke while the response was being read", True, True)
     except _Overrun as over:
         resp.close()
-        return _named(over.failure, proxy)
+        return over.failure
     resp.raw.release_conn()
     return resp
+
+
+def _late() -> Failure:
+    return Failure("no complete response within the per-call deadline (--timeout)", True, True)
 
 
 class _Overrun(Exception):
@@ -120,8 +146,7 @@ def read_body(resp: requests.Response, deadline: float, max_body: int, clock: Ca
     body = bytearray()
     while True:
         if clock() > deadline:
-            reason = "no complete response within the per-call deadline (--timeout)"
-            raise _Overrun(Failure(reason, True, True))
+            raise _Overrun(_late())
         piece = resp.raw.read1(_CHUNK, decode_content=True)
         if not piece:
             return bytes(body)
