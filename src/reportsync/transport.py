@@ -82,7 +82,7 @@ def send(
             session, method, url, body, headers, timeout, auth, proxy, deadline, clock, max_body
         )
     if isinstance(outcome, Failure) and watch.expired:
-        outcome = _late()
+        outcome = _late(timeout[1])
     return _named(outcome, proxy) if isinstance(outcome, Failure) else outcome
 
 
@@ -124,12 +124,20 @@ def _attempt(
     except _Overrun as over:
         resp.close()
         return over.failure
+    except _Late:
+        resp.close()
+        return _late(timeout[1])
     resp.raw.release_conn()
     return resp
 
 
-def _late() -> Failure:
-    return Failure("no complete response within the per-call deadline (--timeout)", True, True)
+def _late(seconds: float) -> Failure:
+    """The one failure of an attempt that outlived its deadline, however the time was spent."""
+    return Failure(f"timed out after {seconds:g} s waiting for a complete response (--timeout)", True, True)
+
+
+class _Late(Exception):
+    """The attempt's deadline passed while its body was being read."""
 
 
 class _Overrun(Exception):
@@ -146,7 +154,7 @@ def read_body(resp: requests.Response, deadline: float, max_body: int, clock: Ca
     body = bytearray()
     while True:
         if clock() > deadline:
-            raise _Overrun(_late())
+            raise _Late
         piece = resp.raw.read1(_CHUNK, decode_content=True)
         if not piece:
             return bytes(body)
@@ -205,7 +213,7 @@ def classify(exc: requests.RequestException, url: str, timeout: Timeout) -> Fail
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return Failure(f"timed out after {timeout[0]:g} s connecting to {host}", False, True)
     if isinstance(exc, requests.exceptions.ReadTimeout) or _has(chain, _READ_TIMEOUTS):
-        return Failure(f"timed out after {timeout[1]:g} s waiting for a response (--timeout)", True, True)
+        return _late(timeout[1])
     if isinstance(exc, requests.exceptions.SSLError) or _has(chain, (ssl.SSLError,)):
         return Failure(_tls_reason(chain, host), False, False)
     if _has(chain, (urllib3.exceptions.NameResolutionError, socket.gaierror)):
