@@ -36,6 +36,10 @@ def plan(tmp_path: Path, env: dict[str, str], clock: VirtualClock, *extra: str) 
     return run_cli("plan", "--reports", str(folder), *extra, env=env, clock=clock)
 
 
+def folder_of(tmp_path: Path) -> str:
+    return str(write_reports(tmp_path / "reports", [report("Daily revenue")]))
+
+
 def calls(emulator: Emulator, method: str, route: str = LIST) -> int:
     return emulator.counts[(method, route)]
 
@@ -150,7 +154,6 @@ MALFORMED = {
         [{"type": "target_integration", "id": ["int-wh-01"]}],
         "destinations [0].id is a list, expected a non-empty string",
     ),
-    "name with a lone surrogate": ("report_name", "Revenue \ud83d", "report_name is not valid Unicode text"),
     "report id '.'": ("id", ".", "a report with no valid id: id is not a valid id"),
     "report id '..'": ("id", "..", "a report with no valid id: id is not a valid id"),
     "integer served as a string": ("included_range_days", "7", "included_range_days is a string"),
@@ -159,7 +162,7 @@ MALFORMED = {
     "destinations empty": ("destinations", [], "destinations is a list, expected a list of at least one"),
     "name too long": ("report_name", "x" * 256, "report_name has 256 characters, expected 1-255"),
     "runs negative": ("runs", -1, "runs is a number, expected a whole number"),
-    "unknown field holding a lone surrogate": ("new_feature", {"a": "\udc00"}, "new_feature holds text"),
+    "unknown field too large to send back": ("new_feature", [0] * 100_001, "new_feature is too large"),
 }
 
 
@@ -194,13 +197,18 @@ def test_json_nested_200000_deep_is_a_clear_error(
     assert "GET /scheduled-reports → failed: the response JSON is nested too deeply to read" in result.err
 
 
+@pytest.mark.parametrize("name", ["Revenue \ud83d", "Revenue \u202e\x1b[31m 💥 ..%2F", "\udc00"])
 def test_an_odd_but_valid_name_is_data(
-    tmp_path: Path, env: dict[str, str], emulator: Emulator, clock: VirtualClock
+    tmp_path: Path, env: dict[str, str], emulator: Emulator, clock: VirtualClock, name: str
 ) -> None:
-    emulator.add_report(report("Revenue \u202e\x1b[31m 💥 ..%2F"))
-    result = plan(tmp_path, env, clock)
+    emulator.add_report(report(name, send_at="10:00"))
+    emulator.add_report(report("Daily revenue", send_at="10:00"))
+    result = run_cli(
+        "apply", "--reports", folder_of(tmp_path), "--auto-approve", "--prune", env=env, clock=clock
+    )
     assert result.code == 0, result.err
     assert "internal error" not in result.err
+    assert [r["report_name"] for r in emulator.reports()] == ["Daily revenue"]  # pruned by id: it was data
 
 
 # -- 1b. headers sent a byte at a time: the watchdog shuts the socket at the deadline ----------------

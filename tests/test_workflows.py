@@ -358,7 +358,7 @@ def test_plan_writes_summary_comment_and_saved_plan(runner: Runner, repo: Path, 
     assert plan.result == "success", plan.log
     assert plan.summary.count("### reportsync plan") == 1
     assert "**Plan: 2 to create, 0 to update, 0 to delete." in plan.summary
-    assert "| + create | Weekly churn | production |" in plan.summary
+    assert "| + create | `Weekly churn` | `production` |" in plan.summary
     assert (repo / "plan.json").is_file()
     comment = (repo / "plan-comment.md").read_text(encoding="utf-8")
     assert "**Plan: 2 to create" in comment and "Plan for commit 0123456789ab" in comment

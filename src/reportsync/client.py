@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -25,7 +26,16 @@ from reportsync.errors import ApiError, TransportError
 from reportsync.models import Destination, RemoteReport
 from reportsync.retry import CREATE, SAFE, SEND_TEST, Attempts, Limits, Policy, Retrier, is_success
 from reportsync.settings import Settings
-from reportsync.transport import BearerAuth, Failure, Timeout, new_session, proxy_label, send
+from reportsync.transport import (
+    WITHHELD,
+    BearerAuth,
+    Failure,
+    Timeout,
+    holds_key,
+    new_session,
+    proxy_label,
+    send,
+)
 
 REPORTS = "/scheduled-reports"
 DESTINATIONS = "/scheduled-reports/destinations"
@@ -100,7 +110,7 @@ class Client:
         headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
         resp = self._call("POST", REPORTS, CREATE, body=body, headers=headers)
         data = read_json(resp, "POST", REPORTS, ambiguous=True)
-        self._agrees(resp, "POST", REPORTS, data, None)
+        check_write_answer(resp, "POST", REPORTS, data, None)
         if not isinstance(data, dict) or not valid_id(data.get("id")):
             raise malformed(resp, "POST", REPORTS, "the created report has no valid id", True)
         return RemoteReport(data["id"], data)
@@ -109,7 +119,7 @@ class Client:
         path = self._report_path("PUT", report_id)
         resp = self._call("PUT", path, SAFE, body=body)
         data = read_json(resp, "PUT", path)
-        self._agrees(resp, "PUT", path, data, report_id)
+        check_write_answer(resp, "PUT", path, data, report_id)
         if data is None:
             data = {}
         if not isinstance(data, dict):
@@ -123,7 +133,7 @@ class Client:
         path = self._report_path("DELETE", report_id)
         resp = self._call("DELETE", path, SAFE, gone_ok=True)
         if is_success(resp):
-            self._agrees(resp, "DELETE", path, read_json(resp, "DELETE", path), report_id)
+            check_write_answer(resp, "DELETE", path, read_json(resp, "DELETE", path), report_id)
 
     def list_destinations(self) -> tuple[Destination, ...]:
         return tuple(self._list_all(DESTINATIONS, self._destination_item))
@@ -132,7 +142,7 @@ class Client:
         path = self._report_path("POST", report_id) + "/send-test"
         resp = self._call("POST", path, SEND_TEST)
         data = read_json(resp, "POST", path)
-        self._agrees(resp, "POST", path, data, report_id, "report_id")
+        check_write_answer(resp, "POST", path, data, report_id, "report_id")
         return data if isinstance(data, dict) else {}
 
     def probe(self, path: str, params: dict[str, Any] | None = None) -> tuple[requests.Response, float]:
@@ -141,9 +151,12 @@ class Client:
         query = f"?{urlencode(params)}" if params else ""
         started = self._clock()
         attempts = self._run("GET", path + query, SAFE, None, {})
-        if isinstance(attempts.last, Failure):
+        last = attempts.last
+        if isinstance(last, Failure):
             raise self._error("GET", path, SAFE, attempts)
-        return attempts.last, self._clock() - started
+        if holds_key(last, self._key):
+            raise ApiError("GET", path, last.status_code, "key_in_response", WITHHELD)
+        return last, self._clock() - started
 
     def close(self) -> None:
         if self._own_session:
@@ -245,6 +258,10 @@ class Client:
         query = f"?{urlencode(params)}" if params else ""
         attempts = self._run(method, path + query, policy, body, headers or {})
         last = attempts.last
+        if isinstance(last, requests.Response) and holds_key(last, self._key):
+            # withheld whole: no part of an answer that echoes the key is shown, logged or saved
+            maybe = policy.ambiguous and (is_success(last) or last.status_code >= 500)
+            raise ApiError(method, path, last.status_code, "key_in_response", WITHHELD, (), maybe)
         if is_success(last):
             assert isinstance(last, requests.Response)
             return last
@@ -278,20 +295,6 @@ class Client:
             clock=self._clock,
         )
 
-    def _agrees(
-        self,
-        resp: requests.Response,
-        method: str,
-        path: str,
-        data: Any,
-        written: str | None,
-        field: str = "id",
-    ) -> None:
-        try:
-            check_write_answer(resp, method, path, data, written, field)
-        except ApiError as err:
-            raise self._withheld(err) from None
-
     def _error(self, method: str, path: str, policy: Policy, attempts: Attempts) -> ApiError:
         note = f" (gave up after {attempts.count} attempts)" if attempts.count > 1 else ""
         note = f" ({attempts.note})" + note if attempts.note else note
@@ -300,13 +303,7 @@ class Client:
             ambiguous = policy.ambiguous and last.sent
             return TransportError(method, path, self._scrub(last.reason + note), ambiguous)
         ambiguous = policy.ambiguous and last.status_code >= 500
-        return self._withheld(api_error(last, method, path, ambiguous=ambiguous, note=note))
-
-    def _withheld(self, err: ApiError) -> ApiError:
-        if self._key in str(err):  # a server echoing the key must not make us print it
-            withheld = "(message withheld)"
-            return ApiError(err.method, err.path, err.status, err.code, withheld, (), err.ambiguous)
-        return err
+        return api_error(last, method, path, ambiguous=ambiguous, note=note)
 
     def _report_path(self, method: str, report_id: str) -> str:
         if not valid_id(report_id):
@@ -319,4 +316,6 @@ class Client:
             self._log_fn(self._scrub(line))
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._key, "<redacted>") if self._key else text
+        if not self._key:
+            return text
+        return re.sub(re.escape(self._key), "<redacted>", text, flags=re.IGNORECASE)

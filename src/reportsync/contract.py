@@ -24,7 +24,9 @@ KNOWN_FIELDS = frozenset(WRITABLE_FIELDS) | frozenset(SERVER_FIELDS)
 DESTINATION_FIELDS = frozenset({"object", "type", "id", "label"})
 REQUIRED = ("id", *WRITABLE_FIELDS)
 Problem = tuple[str, str]  # (field, what is wrong)
-_MAX_SCAN = 100_000  # values looked at inside one unknown field; more is itself a problem
+# Values inside one unknown field, which an update sends back: more is not a report, and is refused.
+# (Odd text — controls, a lone surrogate — is data: shown escaped, sent back \u-escaped.)
+_MAX_SCAN = 100_000
 
 
 def valid_id(value: object) -> bool:
@@ -57,10 +59,8 @@ def destination_problems(item: Mapping[str, Any]) -> list[Problem]:
         value = item.get(name)
         if not isinstance(value, str) or not value:
             problems.append((name, f"is {shape(value)}, expected a non-empty string"))
-        elif not text_ok(value):
-            problems.append((name, "is not valid Unicode text (a lone surrogate)"))
     label = item.get("label")
-    if label is not None and (not isinstance(label, str) or not text_ok(label)):
+    if label is not None and not isinstance(label, str):
         problems.append(("label", f"is {shape(label)}, expected a string"))
     return problems
 
@@ -68,15 +68,6 @@ def destination_problems(item: Mapping[str, Any]) -> list[Problem]:
 def unknown_fields(data: Mapping[str, Any]) -> tuple[str, ...]:
     """Fields the contract does not name: sent back on update, since PUT replaces the whole report."""
     return tuple(name for name in data if name not in KNOWN_FIELDS)
-
-
-def text_ok(value: str) -> bool:
-    """False for a string holding a lone surrogate (half an emoji): it cannot be printed or sent back."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def shape(value: object) -> str:
@@ -100,8 +91,6 @@ def _field_problem(name: str, value: Any) -> str:
 def _string(value: Any, allowed: tuple[str, ...] = ()) -> str:
     if not isinstance(value, str):
         return f"is {shape(value)}, expected a string"
-    if not text_ok(value):
-        return "is not valid Unicode text (a lone surrogate)"
     if allowed and value not in allowed:
         shown = ", ".join(allowed) if len(allowed) <= 4 else "a UTC HH:MM on a 30-minute slot"
         return f"is not one of the documented values ({shown})"
@@ -144,11 +133,9 @@ def _destinations(value: Any) -> str:
 
 
 def _unknown(value: Any) -> str:
-    for index, item in enumerate(_walk(value)):
+    for index, _ in enumerate(_walk(value)):
         if index >= _MAX_SCAN:
             return "is too large to carry back"
-        if isinstance(item, str) and not text_ok(item):
-            return "holds text that is not valid Unicode (a lone surrogate)"
     return ""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -16,11 +17,14 @@ PLAN_KIND = "reportsync-plan"
 PLAN_FORMAT = "2"
 
 
-def save_plan(plan: Plan, path: str, api_url: str, project: str) -> None:
-    """Write the plan atomically as JSON: the Plan's own fields, the API URL and the project name."""
+def save_plan(plan: Plan, path: str, api_url: str, project: str, redact: Callable[[str], str] = str) -> None:
+    """Write the plan atomically as JSON: the Plan's own fields, the API URL and the project name.
+
+    `redact` (the console's) is applied to the whole text: a plan file never holds the key.
+    """
     data = {"kind": PLAN_KIND, "format_version": PLAN_FORMAT, "api_url": api_url, "project": project}
-    text = json.dumps({**data, "plan": asdict(plan)}, indent=2, ensure_ascii=False)
-    _atomic_write(path, text + "\n")
+    text = json.dumps({**data, "plan": asdict(plan)}, indent=2, ensure_ascii=True)
+    _atomic_write(path, redact(text) + "\n")
 
 
 def _atomic_write(path: str, text: str) -> None:

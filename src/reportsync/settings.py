@@ -27,7 +27,14 @@ class Settings:
 def load_settings(env: Mapping[str, str], key_env: str = KEY_ENV) -> Settings:
     """Settings from environment variables, or ConfigError with a sentence saying what to fix."""
     key = _key(env, key_env)
-    return Settings(api_url=check_api_url(env.get(URL_ENV) or DEFAULT_API_URL), key=key)
+    raw_url = env.get(URL_ENV) or DEFAULT_API_URL
+    if key.lower() in raw_url.lower():
+        # Quoting it, resolving it or saving it in a plan file would all publish the key.
+        raise ConfigError(
+            f"{URL_ENV} contains the secret key: set it to the API's base URL only "
+            f"(e.g. {DEFAULT_API_URL}) and the key in {key_env}"
+        )
+    return Settings(api_url=check_api_url(raw_url), key=key)
 
 
 def load_timeout(env: Mapping[str, str], flag: float | None = None) -> float:

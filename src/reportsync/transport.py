@@ -200,6 +200,18 @@ def _env(env: Mapping[str, str], name: str) -> str:
     return (env.get(name) or env.get(name.upper()) or "").strip()
 
 
+WITHHELD = "the answer contained the secret key and was withheld whole (is the API URL right?)"
+
+
+def holds_key(resp: requests.Response, key: str) -> bool:
+    """True when the answer (body, reason phrase or any header) holds the key, in any letter case."""
+    if not key:
+        return False
+    heads = " ".join(f"{name}: {value}" for name, value in resp.headers.items())
+    texts = (resp.content.decode("utf-8", "replace"), str(resp.reason or ""), heads)
+    return any(key.lower() in text.lower() for text in texts)
+
+
 def host_label(url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 
 from reportsync.apply import ApplyResult, ChangeResult, apply_plan, stale_changes
 from reportsync.client import Client
@@ -12,20 +13,17 @@ from reportsync.config import Project
 from reportsync.connection import open_clients
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, Problem, SafetyError
+from reportsync.escape import shown
 from reportsync.plan import Plan
 from reportsync.pool import in_order
-from reportsync.render import by_project, json_text, project_heading
-from reportsync.render.result import (
-    render_result_markdown,
-    render_result_text,
-    result_json,
-    result_line,
-    result_row,
-)
+from reportsync.render import by_project, code_span, json_text, project_heading
+from reportsync.render.result import render_result_markdown, result_json, result_line, result_row
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from argparse import Namespace
+
+_PROGRESS = threading.Lock()
 
 
 def run(args: Namespace, console: Console) -> int:
@@ -41,8 +39,10 @@ def run(args: Namespace, console: Console) -> int:
         guard_thresholds([p for p, _ in staged], args)
         if any(p.plan.changes for p, _ in staged) and not args.plan_file:
             confirm(args, console)  # a saved plan was reviewed when it was made, as with Terraform
-        # Projects are independent: applied at the same time, results shown in config order.
-        results = in_order([applier(p, c, console) for p, c in staged])
+        console.commit()  # from here on, output trouble must not hide what was applied
+        # Projects are independent: applied at the same time, shown in config order.
+        rows = InOrder([p for p, _ in staged], args, console)
+        results = in_order([applier(i, p, c, rows) for i, (p, c) in enumerate(staged)])
         outcomes = [(p.project, r) for (p, _), r in zip(staged, results, strict=True)]
     report_results(outcomes, args, console)
     failed = any(r.failed or r.skipped for _, r in outcomes)
@@ -62,8 +62,54 @@ def stager(project: Project, client: Client, args: Namespace, console: Console) 
     return stage
 
 
-def applier(p: ProjectPlan, client: Client, console: Console) -> Callable[[], ApplyResult]:
-    return lambda: apply_plan(p.plan, client, p.project.parallelism, lambda r: progress(r, console))
+def applier(index: int, p: ProjectPlan, client: Client, rows: InOrder) -> Callable[[], ApplyResult]:
+    def apply() -> ApplyResult:
+        try:
+            return apply_plan(p.plan, client, p.project.parallelism, lambda r: rows.row(index, r))
+        finally:
+            rows.finish(index)
+
+    return apply
+
+
+class InOrder:
+    """The rows of projects applied at the same time, in config order: the first unfinished project's rows
+    as they come, a later project's held until every project before it is done."""
+
+    def __init__(self, staged: Sequence[ProjectPlan], args: Namespace, console: Console) -> None:
+        self._staged, self._args, self._console = staged, args, console
+        self._lock = threading.Lock()
+        self._held: list[list[ChangeResult]] = [[] for _ in staged]
+        self._done = [False] * len(staged)
+        self._head = 0
+        with self._lock:
+            self._start(0)
+
+    def row(self, index: int, result: ChangeResult) -> None:
+        with self._lock:
+            if index == self._head:
+                progress(result, self._args, self._console)
+            else:
+                self._held[index].append(result)
+
+    def finish(self, index: int) -> None:
+        with self._lock:
+            self._done[index] = True
+            while self._head < len(self._staged) and self._done[self._head]:
+                self._head += 1
+                self._start(self._head)
+
+    def _start(self, index: int) -> None:
+        """Project `index` is now the one shown: its heading, then the rows it already has."""
+        if index >= len(self._staged):
+            return
+        p = self._staged[index]
+        if self._args.format == "text" and p.plan.changes and len(self._staged) > 1:
+            self._console.print()  # the plans end with a blank line, or with the all-projects total
+            self._console.print(project_heading(p.project.name, self._console.paint))
+        for result in self._held[index]:
+            progress(result, self._args, self._console)
+        self._held[index].clear()
 
 
 def saved_plan(path: str, client: Client, console: Console, project: Project) -> Plan:
@@ -95,14 +141,19 @@ def confirm(args: Namespace, console: Console) -> None:
             "refusing to apply without confirmation in a non-interactive run: "
             "pass --auto-approve (as CI does) after reviewing the plan"
         )
-    console.err.write("\nDo you want to apply these changes? Only 'yes' will be accepted: ")
-    console.err.flush()
-    if console.inp.readline().strip() != "yes":
+    answer = console.prompt("\nDo you want to apply these changes? Only 'yes' will be accepted: ")
+    if answer.strip() != "yes":
         raise SafetyError("apply cancelled: nothing was changed")
 
 
-def progress(result: ChangeResult, console: Console) -> None:
-    console.info(result_row(result).strip())
+def progress(result: ChangeResult, args: Namespace, console: Console) -> None:
+    """Each change is shown once, as it completes: in text, as a row of the result on stdout; with
+    --format json (stdout holds the document), as a progress line on stderr. Called from apply's workers."""
+    with _PROGRESS:  # one whole line at a time
+        if args.format == "text":
+            console.print(result_row(result))
+        else:
+            console.info(result_row(result).strip())
 
 
 def report_results(outcomes: list[tuple[Project, ApplyResult]], args: Namespace, console: Console) -> None:
@@ -113,11 +164,11 @@ def report_results(outcomes: list[tuple[Project, ApplyResult]], args: Namespace,
     for project, result in outcomes:
         if args.format == "text" and result.results:
             console.print()
-            if many:
-                console.print(project_heading(project.name, console.paint))
-            console.print(render_result_text(result))
+            console.print(
+                result_line(result) if not many else f"{shown(project.name)}: {result_line(result)}"
+            )
         if not args.no_summary:
-            title = f"reportsync apply — {project.name}" if many else "reportsync apply"
+            title = f"reportsync apply — {code_span(project.name)}" if many else "reportsync apply"
             console.append_summary(render_result_markdown(result, title))
         console.annotate(
             [

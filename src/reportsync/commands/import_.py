@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from reportsync.commands import projects_of
 from reportsync.config import Project
 from reportsync.connection import open_client
 from reportsync.console import Console
-from reportsync.errors import ExitStatus, ReportsyncError
+from reportsync.errors import ExitStatus, LoadError, ReportsyncError
 from reportsync.importer import SCHEMA_FILE, ImportFile, Skipped, plan_import
 from reportsync.match import matches
 from reportsync.models import DesiredReport, Destination, RemoteReport
@@ -44,7 +45,7 @@ def run(args: Namespace, console: Console) -> int:
     # every project is read before any file is written: a failure leaves the tree as it was
     for outcome in outcomes:
         if not args.dry_run:
-            write_files(Path(outcome.project.reports), outcome.files)
+            write_files(Path(outcome.project.reports), outcome.files, console.redact)
     show_imports(outcomes, args, console)
     return ExitStatus.OK
 
@@ -110,7 +111,10 @@ def checked(
     good: list[ImportFile] = []
     bad: list[Skipped] = []
     for item in files:
-        _, problems = check_document(parse_documents(item.text, str(folder / item.filename))[0])
+        try:  # a name YAML cannot hold (a lone surrogate) must skip one report, not fail the import
+            _, problems = check_document(parse_documents(item.text, str(folder / item.filename))[0])
+        except LoadError as exc:
+            problems = [exc.problem]
         unknown = unknown_destinations(item.report, destinations)
         if problems:
             reason = "it would not be a valid report file: " + "; ".join(p.message for p in problems)
@@ -130,15 +134,15 @@ def unknown_destinations(report: RemoteReport, destinations: tuple[Destination, 
     return [str(d.get("id")) for d in items if isinstance(d, dict) and d.get("id") not in known]
 
 
-def write_files(folder: Path, files: tuple[ImportFile, ...]) -> None:
-    """Create each file; one that exists is never overwritten ("x" mode refuses)."""
+def write_files(folder: Path, files: tuple[ImportFile, ...], redact: Callable[[str], str] = str) -> None:
+    """Create each file, redacted (a file never holds the key); one that exists is never overwritten."""
     if files:
         folder.mkdir(parents=True, exist_ok=True)
     for item in files:
         path = folder / item.filename
         try:
             with open(path, "x", encoding="utf-8") as handle:
-                handle.write(item.text)
+                handle.write(redact(item.text))
         except FileExistsError:
             raise ReportsyncError(
                 f"{path} appeared during the import and was left untouched; run `reportsync import` again"

@@ -14,7 +14,7 @@ from reportsync.errors import ExitStatus, SafetyError
 from reportsync.match import matches
 from reportsync.plan import Plan, PlanOptions, build_plan, threshold_breach
 from reportsync.pool import both, in_order
-from reportsync.render import by_project, json_text, project_heading
+from reportsync.render import by_project, code_span, json_text, project_heading
 from reportsync.render.plan import plan_json, plan_totals_line, render_plan_markdown, render_plan_text
 
 TYPE_CHECKING = False
@@ -42,7 +42,7 @@ def run(args: Namespace, console: Console) -> int:
     if args.out:
         from reportsync.planfile import save_plan
 
-        save_plan(plans[0].plan, args.out, plans[0].api_url, plans[0].project.name)
+        save_plan(plans[0].plan, args.out, plans[0].api_url, plans[0].project.name, console.redact)
         console.info(f"Saved the plan to {args.out}; apply it with `reportsync apply {args.out}`.")
     changed = any(p.plan.changes for p in plans)
     return ExitStatus.CHANGES if changed and args.detailed_exitcode else ExitStatus.OK
@@ -89,7 +89,7 @@ def show_plans(plans: list[ProjectPlan], args: Namespace, console: Console, summ
         docs = [plan_json(p.plan) for p in plans]
         console.print(json_text(by_project([p.project.name for p in plans], docs) if many else docs[0]))
     for p in plans:
-        title = f"reportsync plan — {p.project.name}" if many else "reportsync plan"
+        title = f"reportsync plan — {code_span(p.project.name)}" if many else "reportsync plan"
         markdown = render_plan_markdown(p.plan, title)
         if args.format == "markdown":
             console.print(markdown)

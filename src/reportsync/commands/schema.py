@@ -12,5 +12,5 @@ if TYPE_CHECKING:
 
 
 def run(args: Namespace, console: Console) -> int:
-    console.out.write(schema_text(REPORT_SCHEMA if args.name == "report" else CONFIG_SCHEMA))
+    console.print(schema_text(REPORT_SCHEMA if args.name == "report" else CONFIG_SCHEMA).rstrip("\n"))
     return ExitStatus.OK

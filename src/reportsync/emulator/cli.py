@@ -95,6 +95,11 @@ def _add_call_faults(group: argparse._ArgumentGroup) -> None:
         help="the next N creates are stored, then the connection drops",
     )
     add(
+        "--error-message",
+        metavar="TEXT",
+        help="the error message injected failures answer with (test how hostile API text is shown)",
+    )
+    add(
         "--reset-connections",
         metavar="METHOD:PATH_GLOB[:COUNT]",
         type=_reset_spec,
@@ -111,6 +116,8 @@ def arm_faults(faults: Faults, args: argparse.Namespace) -> None:
         faults.queue_429(args.fail_429, args.retry_after)
     for rule in args.fail or ():
         faults.fail(rule.method, rule.glob, rule.status, rule.count)
+    if args.error_message is not None:
+        faults.error_text(args.error_message)
     if args.fail_listing_after is not None:
         faults.fail_listing_after(args.fail_listing_after.pages, args.fail_listing_after.status)
     if args.restart_listing_after is not None:

@@ -50,6 +50,20 @@ class Verdict:
     code: str = ""  # the error code of the answer; "" for the status's usual one
 
 
+DEFAULT_MESSAGE = "injected failure: the request was not served"
+
+
+@dataclass(frozen=True)
+class InjectedError:
+    """The text of the answers injected failures send (see Faults.error_text)."""
+
+    message: str = DEFAULT_MESSAGE
+    code: str = ""
+    details: tuple[tuple[str, str], ...] = ()
+    reason: str | None = None
+    header: str | None = None
+
+
 @dataclass
 class _Bucket:
     rate: float
@@ -82,6 +96,7 @@ class Faults:
         self._bucket: _Bucket | None = None
         self._rules: list[_Rule] = []
         self._ambiguous = 0
+        self.error = InjectedError()
         # How the emulator waits between drips; a test shares its virtual clock's sleep (never waits).
         self.sleep: Callable[[float], None] = time.sleep
         self.fields: dict[str, Any] = {}  # served on every report object, replacing the stored value
@@ -167,8 +182,21 @@ class Faults:
         with self._lock:
             self._empty_pages += count
 
+    def error_text(
+        self,
+        message: str = DEFAULT_MESSAGE,
+        code: str = "",
+        details: tuple[tuple[str, str], ...] = (),
+        reason: str | None = None,
+        header: str | None = None,
+    ) -> None:
+        """What injected failures answer with: the error envelope's message, code and (field, message)
+        details, the HTTP reason phrase, and an `X-Qon-Note` header; for testing how hostile text shows."""
+        self.error = InjectedError(message, code, details, reason, header)
+
     def clear(self) -> None:
         with self._lock:
+            self.error = InjectedError()
             self.fields.clear()
             self._writable.clear()
             self.written_fields.clear()

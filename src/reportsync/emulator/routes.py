@@ -39,6 +39,7 @@ class Response:
     body: Any = None  # JSON-able, or None for an empty body
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False  # processed, but close the connection without answering
+    reason: str | None = None  # the HTTP reason phrase; None for the standard one
 
 
 class Failure(Exception):

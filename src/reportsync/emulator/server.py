@@ -225,12 +225,19 @@ class _Handler(BaseHTTPRequestHandler):
         if verdict is not None and verdict.action == "reset":
             return self._drop()
         if verdict is not None:
-            message = "injected failure: the request was not served"
-            response = error_response(verdict.status, message, verdict.code)
-            if verdict.retry_after is not None:
-                response.headers["Retry-After"] = verdict.retry_after
-            return self._send(response)
+            return self._send(self._injected(verdict.status, verdict.retry_after, verdict.code))
         self._process(request, faults.slowness(request.method, request.path))
+
+    def _injected(self, status: int, retry_after: str | None, code: str = "") -> Response:
+        text = self.server.emulator.faults.error
+        details = [{"field": f, "message": m} for f, m in text.details] or None
+        response = error_response(status, text.message, text.code or code, details)
+        response.reason = text.reason
+        if text.header is not None:
+            response.headers["X-Qon-Note"] = text.header
+        if retry_after is not None:
+            response.headers["Retry-After"] = retry_after
+        return response
 
     def _process(self, request: Request, slowness: tuple[float, bool] | None) -> None:
         delay, process_first = slowness or (0.0, True)
@@ -276,7 +283,7 @@ class _Handler(BaseHTTPRequestHandler):
         if response.body is not None:
             payload, extra, drip = faults.body(self.command, self._route_path(), response.body)
         try:
-            self.send_response(response.status)
+            self.send_response(response.status, response.reason)
             if response.body is not None:
                 self.send_header("Content-Type", "application/json")
             if response.status != 204:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 
 from reportsync.errors import Problem
+from reportsync.escape import shown
 from reportsync.models import Destination, RemoteReport
 from reportsync.render import quoted
 
@@ -35,7 +36,7 @@ def validate_json(reports: int, files: int, problems: Sequence[Problem]) -> dict
 
 def report_title(report: RemoteReport) -> str:
     env, name = report.identity
-    return f"{quoted(name)} ({env}) id {report.id}"
+    return f"{quoted(name)} ({shown(env)}) id {shown(report.id)}"
 
 
 def import_text(
@@ -46,12 +47,12 @@ def import_text(
     dry_run: bool,
 ) -> str:
     """What import wrote (or would write), what it left out and why; `files` are (filename, report)."""
-    label = f"{folder}/"
-    lines = [f"  + {os.path.join(folder, name)}  {report_title(report)}" for name, report in files]
+    label = f"{shown(folder)}/"
+    lines = [f"  + {shown(os.path.join(folder, name))}  {report_title(report)}" for name, report in files]
     if not files:
         lines.append(f"Nothing to import: every remote report is managed by a file in {label} or left out.")
     if skipped:
-        lines += ["", "Not imported:"] + [f"  ! {report_title(r)}: {reason}" for r, reason in skipped]
+        lines += ["", "Not imported:"] + [f"  ! {report_title(r)}: {shown(reason)}" for r, reason in skipped]
     if ignored:
         lines += ["", f"{ignored} unmanaged report(s) match `ignore:` in the config; not imported."]
     if files and dry_run:
@@ -68,7 +69,7 @@ def identity_json(report_id: str, environment: str, name: str) -> dict[str, str]
 def destinations_table(destinations: Sequence[Destination]) -> str:
     if not destinations:
         return "No destinations: add an integration in the Qonversion dashboard first."
-    rows = [("TYPE", "ID", "LABEL"), *((d.type, d.id, d.label) for d in destinations)]
+    rows = [("TYPE", "ID", "LABEL"), *((shown(d.type), shown(d.id), shown(d.label)) for d in destinations)]
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
     return "\n".join(f"{t:<{widths[0]}}  {i:<{widths[1]}}  {label}".rstrip() for t, i, label in rows)
 

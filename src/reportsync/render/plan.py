@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from typing import Any
 
 from reportsync.constants import WRITABLE_FIELDS
+from reportsync.escape import shown
 from reportsync.plan import Change, FieldChange, Plan
-from reportsync.render import FORMAT_VERSION, Paint, plain, value
+from reportsync.render import FORMAT_VERSION, Paint, code_span, plain, value
 
 MARKDOWN_LIMIT = 65_000
 SYMBOL = {"create": "+", "update": "~", "delete": "-"}
@@ -15,11 +17,11 @@ COLOR = {"create": "32", "update": "33", "delete": "31"}
 
 
 def change_title(change: Change) -> str:
-    text = f"{change.action} {value(change.report_name)} ({change.environment})"
+    text = f"{change.action} {value(change.report_name)} ({shown(change.environment)})"
     if change.remote_id:
-        text += f" id {change.remote_id}"
+        text += f" id {shown(change.remote_id)}"
     if change.file:
-        text += f" from {change.file}"
+        text += f" from {shown(change.file)}"
     elif change.action == "delete":
         text += ": no file manages it (--prune)"
     return text
@@ -47,7 +49,7 @@ def field_lines(f: FieldChange) -> list[str]:
     if not (f.added or f.removed):
         return [f"      ~ {f.name}: {value(f.old)} -> {value(f.new)}"]
     return [f"      ~ {f.name}:"] + [
-        f"          {sign} {d.id}" + (f" ({d.label})" if d.label else "")
+        f"          {sign} {shown(d.id)}" + (f" ({shown(d.label)})" if d.label else "")
         for sign, items in (("-", f.removed), ("+", f.added))
         for d in items
     ]
@@ -64,7 +66,9 @@ def summary_line(plan: Plan) -> str:
 def render_plan_text(plan: Plan, reports_label: str = "reports/", paint: Paint = plain) -> str:
     lines: list[str] = []
     if plan.partial:
-        lines.append(f"Partial run: only reports matching {', '.join(plan.options.targets)} (--target).")
+        lines.append(
+            f"Partial run: only reports matching {shown(', '.join(plan.options.targets))} (--target)."
+        )
     if not plan.changes:
         lines.append(f"No changes. Remote reports match {reports_label}.")
     else:
@@ -76,7 +80,7 @@ def render_plan_text(plan: Plan, reports_label: str = "reports/", paint: Paint =
         lines += ["", "Unmanaged remote reports (no file; left untouched):"]
         for u in kept:
             note = " (ignored by config)" if u.ignored else ""
-            lines.append(f"  ? {value(u.report_name)} ({u.environment}) id {u.remote_id}{note}")
+            lines.append(f"  ? {value(u.report_name)} ({shown(u.environment)}) id {shown(u.remote_id)}{note}")
     lines += ["", summary_line(plan)]
     return "\n".join(lines)
 
@@ -134,20 +138,23 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 
 def render_plan_markdown(plan: Plan, title: str = "reportsync plan") -> str:
+    """Markdown for a PR comment or job summary: every name, id, path and message a code span (data shown
+    literally), the details in a fence no line can close; `title` is ours, a project name in it escaped."""
     head = "\n".join([f"### {title}", "", f"**{summary_line(plan)}**", ""])
     if not plan.changes:
         return head + "\nNo changes. Remote reports match the files."
+    cells = [(c.report_name, c.environment, c.remote_id or "", c.file or "") for c in plan.changes]
     rows = [
-        f"| {SYMBOL[c.action]} {c.action} | {markdown_cell(c.report_name)} | {c.environment} | "
-        f"{c.remote_id or ''} | {c.file or ''} |"
-        for c in plan.changes
+        f"| {SYMBOL[c.action]} {c.action} | " + " | ".join(markdown_cell(t) for t in texts) + " |"
+        for c, texts in zip(plan.changes, cells, strict=True)
     ]
     body = "\n".join(line for c in plan.changes for line in [*change_lines(c), ""])
     return _fit(head, rows, body)
 
 
 def markdown_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """The one way text from outside enters a Markdown table cell (see render.code_span)."""
+    return code_span(text)
 
 
 def _cut(text: str, room: int, what: str) -> str:
@@ -160,7 +167,8 @@ def _cut(text: str, room: int, what: str) -> str:
 
 def _fit(head: str, rows: list[str], body: str) -> str:
     """Keep the summary whole; cut the table, then the details, so the comment fits GitHub's limit."""
-    start, end = "\n<details><summary>Details</summary>\n\n```diff\n", "\n```\n</details>"
+    fence = "`" * max([3, *(len(run) + 1 for run in re.findall("`{3,}", body))])
+    start, end = f"\n<details><summary>Details</summary>\n\n{fence}diff\n", f"\n{fence}\n</details>"
     table_head = "| action | report | environment | id | file |\n|---|---|---|---|---|\n"
     budget = MARKDOWN_LIMIT - len(head) - len(start) - len(end) - len(table_head) - 400
     table = _cut("\n".join(rows), budget // 2, "table rows")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reportsync.apply import ApplyResult, ChangeResult
+from reportsync.escape import shown
 from reportsync.render import FORMAT_VERSION
 from reportsync.render.plan import SYMBOL, change_json, change_title, markdown_cell
 
@@ -20,8 +21,8 @@ def result_line(result: ApplyResult) -> str:
 
 
 def result_row(r: ChangeResult) -> str:
-    note = f" — {r.message}" if r.message else ""
-    created = f" → id {r.remote_id}" if r.change.action == "create" and r.remote_id else ""
+    note = f" — {shown(r.message)}" if r.message else ""
+    created = f" → id {shown(r.remote_id)}" if r.change.action == "create" and r.remote_id else ""
     return f"  {r.status:<8} {SYMBOL[r.change.action]} {change_title(r.change)}{created}{note}"
 
 
@@ -55,7 +56,8 @@ def render_result_markdown(result: ApplyResult, title: str = "reportsync apply")
         lines += ["| status | action | report | environment | id | message |", "|---|---|---|---|---|---|"]
         lines += [
             f"| {r.status} | {r.change.action} | {markdown_cell(r.change.report_name)} | "
-            f"{r.change.environment} | {r.remote_id or ''} | {markdown_cell(r.message)} |"
+            f"{markdown_cell(r.change.environment)} | {markdown_cell(r.remote_id or '')} | "
+            f"{markdown_cell(r.message)} |"
             for r in result.results
         ]
     return "\n".join(lines)
