@@ -270,6 +270,11 @@ def test_projects_are_read_at_once_and_shown_in_config_order(tmp_path: Path) -> 
     assert result.code == 0, result.err
     headings = [line for line in result.out.splitlines() if line.startswith("== project ")]
     assert headings == [f"== project p{i} ==" for i in range(8)] * 2  # the plans, then the results
+    applied = result.out.split("All projects: 8 to create")[1].split("== project ")[1:]
+    for i, section in enumerate(
+        applied
+    ):  # each project's rows under its own heading, whatever finished first
+        assert section.startswith(f'p{i} ==\n  applied  + create "Report of p{i}"')
     assert "All projects: Apply complete: 8 created, 0 updated, 0 deleted." in result.out
     assert again.code == 0, again.out
 

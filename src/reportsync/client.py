@@ -13,14 +13,16 @@ from urllib.parse import quote, urlencode, urlsplit
 import requests
 
 from reportsync.constants import PAGE_LIMIT, RESTART_HEADER
-from reportsync.contract import destination_problems, valid_id
+from reportsync.contract import valid_id
 from reportsync.envelope import (
     api_error,
     check_write_answer,
     checked_report,
+    destination_item,
     malformed,
     parse_page,
     read_json,
+    report_item,
 )
 from reportsync.errors import ApiError, TransportError
 from reportsync.models import Destination, RemoteReport
@@ -94,7 +96,7 @@ class Client:
     def list_reports(self) -> tuple[RemoteReport, ...]:
         """Every report, all pages, each checked against the contract; raises rather than return a
         partial list or plan from a report it cannot read (fail closed)."""
-        return tuple(self._list_all(REPORTS, self._report_item))
+        return tuple(self._list_all(REPORTS, report_item))
 
     def get_report(self, report_id: str) -> RemoteReport:
         path = self._report_path("GET", report_id)
@@ -136,7 +138,7 @@ class Client:
             check_write_answer(resp, "DELETE", path, read_json(resp, "DELETE", path), report_id)
 
     def list_destinations(self) -> tuple[Destination, ...]:
-        return tuple(self._list_all(DESTINATIONS, self._destination_item))
+        return tuple(self._list_all(DESTINATIONS, destination_item))
 
     def send_test(self, report_id: str) -> dict[str, Any]:
         path = self._report_path("POST", report_id) + "/send-test"
@@ -226,20 +228,6 @@ class Client:
             raise malformed(resp, "GET", path, what)
         if self._clock() - started > MAX_LISTING_SECONDS:
             raise malformed(resp, "GET", path, f"the listing did not end within {MAX_LISTING_SECONDS:g} s")
-
-    @staticmethod
-    def _report_item(resp: requests.Response, raw: Any) -> RemoteReport:
-        return checked_report(resp, "GET", REPORTS, raw)
-
-    @staticmethod
-    def _destination_item(resp: requests.Response, raw: Any) -> Destination:
-        if not isinstance(raw, dict):
-            raise malformed(resp, "GET", DESTINATIONS, "a listed destination is not an object")
-        problems = destination_problems(raw)
-        if problems:
-            field, problem = problems[0]
-            raise malformed(resp, "GET", DESTINATIONS, f"a listed destination's {field} {problem}")
-        return Destination(raw["type"], raw["id"], raw.get("label") or "")
 
     # -- one call --------------------------------------------------------------------------
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import requests
 
-from reportsync.contract import report_problems, valid_id
+from reportsync.contract import destination_problems, report_problems, valid_id
 from reportsync.errors import ApiError, TransportError
-from reportsync.models import RemoteReport
+from reportsync.models import Destination, RemoteReport
 
 
 def read_json(resp: requests.Response, method: str, path: str, ambiguous: bool = False) -> Any:
@@ -120,3 +120,20 @@ def parse_page(resp: requests.Response, path: str) -> tuple[list[Any], bool, str
     if cursor is not None and not isinstance(cursor, str):
         raise malformed(resp, "GET", path, "next_cursor is not a string")
     return data["data"], has_more, cursor or None
+
+
+def report_item(resp: requests.Response, raw: Any) -> RemoteReport:
+    """One item of the reports listing, checked against the contract."""
+    return checked_report(resp, "GET", "/scheduled-reports", raw)
+
+
+def destination_item(resp: requests.Response, raw: Any) -> Destination:
+    """One item of the destinations listing: {type, id, label?}."""
+    path = "/scheduled-reports/destinations"
+    if not isinstance(raw, dict):
+        raise malformed(resp, "GET", path, "a listed destination is not an object")
+    problems = destination_problems(raw)
+    if problems:
+        field, problem = problems[0]
+        raise malformed(resp, "GET", path, f"a listed destination's {field} {problem}")
+    return Destination(raw["type"], raw["id"], raw.get("label") or "")
