@@ -274,3 +274,17 @@ def test_plan_against_dripped_headers_fails_within_its_attempts(
     result = plan(tmp_path, env, VirtualClock(), "--timeout", "0.05")
     assert result.code == 1
     assert "waiting for a complete response (--timeout) (gave up after 8 attempts)" in result.err
+
+
+def test_a_listing_that_takes_too_long_in_all_is_stopped(
+    tmp_path: Path, env: dict[str, str], emulator: Emulator, clock: VirtualClock
+) -> None:
+    for i in range(250):  # three pages of 100
+        emulator.add_report(report(f"Report {i:03d}"))
+    emulator.faults.drip("GET", LIST, 100, 1.0, count=10)  # ~300 s a page, each within --timeout
+    result = plan(tmp_path, env, clock, "--timeout", "3600")
+    assert result.code == 1, result.err
+    assert (
+        "GET /scheduled-reports → 200 malformed_response: the listing did not end within 600 s" in result.err
+    )
+    assert calls(emulator, "GET") == 2
