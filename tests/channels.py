@@ -85,6 +85,8 @@ def gfm(markdown: str) -> _Html:
 
 
 OUR_TAGS = {
+    "ul",
+    "li",
     "h3",
     "p",
     "strong",

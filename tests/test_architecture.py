@@ -17,6 +17,8 @@ OWNERS = {
     "requests": {"client", "envelope", "retry", "transport", "watchdog"},
     "urllib3": {"transport", "watchdog"},
     "deepdiff": {"plan"},
+    "ruamel": {"roundtrip"},
+    "shtab": {"arguments"},
 }
 
 
@@ -68,7 +70,7 @@ def test_planner_is_pure() -> None:
 
 # Start-up time is measured in bench/, never asserted; what a command imports can be: the offline path
 # stays off the network stack and the libraries only an invalid file or a remote command needs.
-HEAVY_FOR_VALIDATE = {"requests", "deepdiff", "jsonschema", "reportsync.emulator.server"}
+HEAVY_FOR_VALIDATE = {"requests", "deepdiff", "jsonschema", "ruamel", "reportsync.emulator.server"}
 LISTING = (
     "import sys; from reportsync.cli import main; rc = main({argv!r}); print(' '.join(sorted(sys.modules)))"
 )
@@ -91,7 +93,8 @@ def test_validate_of_valid_files_stays_off_the_heavy_imports(tmp_path: Path) -> 
 def test_help_imports_neither_yaml_nor_the_network_stack(tmp_path: Path) -> None:
     loaded = modules_after(["--help"], tmp_path)
     assert "argparse" in loaded
-    assert not loaded & {"yaml", "requests", "deepdiff", "jsonschema", "reportsync.emulator.server"}
+    heavy = {"yaml", "requests", "deepdiff", "jsonschema", "ruamel", "shtab", "reportsync.emulator.server"}
+    assert not loaded & heavy
 
 
 @pytest.mark.parametrize("path", [m for m in MODULES if m.name != "__main__.py"], ids=module_name)

@@ -80,7 +80,7 @@ def test_bad_input_is_refused_with_file_and_line(case: str, tmp_path: Path) -> N
     assert result.code == 1
     problem_line(result.out, EXPECTED[case])
     assert "problem" in result.out.splitlines()[-1]
-    assert "found in" in result.out.splitlines()[-1]
+    assert " problem" in result.out.splitlines()[-1]
     assert "Traceback" not in result.out + result.err
     assert "internal error" not in result.out + result.err
 
@@ -109,7 +109,7 @@ def test_whole_corpus_in_one_run_reports_every_problem(tmp_path: Path) -> None:
     for entry in EXPECTED.values():
         problem_line(result.out, entry)
     files = sum(1 for _ in (tmp_path / "reports").rglob("*.yaml"))
-    assert result.out.splitlines()[-1].endswith(f"problems found in {files} files.")
+    assert result.out.splitlines()[-1].endswith(f" of {files} files.")
 
 
 @pytest.mark.parametrize(
@@ -164,7 +164,7 @@ def test_generated_huge_input_fails_cleanly_under_a_memory_limit(case: str, tmp_
     assert first.startswith(f"reports/{case}.yaml:{line}:" if line else f"reports/{case}.yaml: ")
     assert message in first
     assert "Traceback" not in proc.stdout + proc.stderr
-    assert proc.stdout.splitlines()[-1] == "1 problem found in 1 file."
+    assert proc.stdout.splitlines()[-1] == "1 problem in 1 of 1 file."
 
 
 # YAML 1.1 traps the loader defuses: these files are valid and mean what the user meant.

@@ -195,7 +195,7 @@ def test_every_command_shows_hostile_remote_data_as_data(tmp_path: Path, hostile
     )
     r = str(folder)
     for argv in (
-        ("destinations", "--reports", r),
+        ("destinations",),
         ("plan", "--reports", r),
         ("plan", "--reports", r, "--format", "markdown"),
         ("import", "--reports", r, "--dry-run"),
@@ -205,9 +205,9 @@ def test_every_command_shows_hostile_remote_data_as_data(tmp_path: Path, hostile
         result = run_cli(*argv, env=env)
         assert result.code == 0, (argv, result.err)
         channels_clean(result, tmp_path / "summary.md")
-    listing = run_cli("destinations", "--reports", r, env=env)
+    listing = run_cli("destinations", env=env)
     assert "Ops\\x1b]0;pwned\\x07\\x1b[2J" in listing.out
-    data = json.loads(run_cli("destinations", "--reports", r, "--format", "json", env=env).out)
+    data = json.loads(run_cli("destinations", "--format", "json", env=env).out)
     assert [d["label"] for d in data][1:] == list(HOSTILE.values())  # JSON stays exact
     plan = json.loads(run_cli("plan", "--reports", r, "--format", "json", env=env).out)
     assert sorted(u["report_name"] for u in plan["unmanaged"]) == sorted(HOSTILE.values())

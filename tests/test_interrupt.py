@@ -74,7 +74,7 @@ def test_two_simultaneous_applies_can_duplicate_and_the_next_plan_fails_closed(t
         assert "Orphan export" not in {r["report_name"] for r in emu.reports()}
         emu.reset_counts()
         for result in (plan(case.folder, env_for(emu)), apply(case.folder, env_for(emu))):
-            assert result.code == 1 and "2 remote reports are named 'Report 000'" in result.err
+            assert result.code == 1 and '2 remote reports are named "Report 000"' in result.err
             twins = [r["id"] for r in emu.reports() if r["report_name"] == "Report 000"]
             assert all(rid in result.err for rid in twins)
         assert all(method == "GET" for method, _ in emu.counts)

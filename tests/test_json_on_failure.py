@@ -47,7 +47,7 @@ def test_every_command_writes_one_json_document_when_it_fails(tmp_path: Path, em
             1,
             "",
         ),
-        ("destinations, API down", failing("destinations", "--reports", str(good), fault=listing), 1, ""),
+        ("destinations, API down", failing("destinations", fault=listing), 1, ""),
         ("import, API down", failing("import", "--reports", str(tmp_path / "new"), fault=listing), 1, ""),
         ("plan, no key", failing("plan", "--reports", str(good), env={}), 1, ""),
     ]

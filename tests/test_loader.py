@@ -120,12 +120,12 @@ def test_yaml_1_1_booleans_stay_booleans_so_the_schema_can_say_quote_it(word: st
 
 
 def test_duplicate_keys_are_refused_naming_both_lines() -> None:
-    assert refusal("a: 1\nb: 2\na: 3\n") == "r.yaml:3:1: duplicate key 'a' (first set on line 1)"
+    assert refusal("a: 1\nb: 2\na: 3\n") == 'r.yaml:3:1: duplicate key "a" (first set on line 1)'
 
 
 def test_duplicate_keys_inside_a_destination_are_refused() -> None:
     text = "destinations:\n  - id: x\n    type: t\n    id: y\n"
-    assert refusal(text) == "r.yaml:4:5: duplicate key 'id' (first set on line 2)"
+    assert refusal(text) == 'r.yaml:4:5: duplicate key "id" (first set on line 2)'
 
 
 @pytest.mark.parametrize(
@@ -154,14 +154,14 @@ def test_unused_anchor_is_harmless() -> None:
         ("a: !!timestamp 2024-01-01\n", "r.yaml:1:4: YAML tag !!timestamp is not allowed here"),
         ("a: !custom x\n", "r.yaml:1:4: YAML tag !custom is not allowed here"),
         ("a: !!map [1]\n", "r.yaml:1:4: YAML tag !!map is not allowed here"),
-        ("a: !!int abc\n", "r.yaml:1:4: 'abc' cannot be read as a whole number"),
-        ("a: !!float abc\n", "r.yaml:1:4: 'abc' cannot be read as a number"),
-        ("a: !!bool abc\n", "r.yaml:1:4: 'abc' cannot be read as true or false"),
-        ("a: 0x_\n", "r.yaml:1:4: '0x_' cannot be read as a whole number"),
-        ("a: " + "9" * 5000 + "\n", "r.yaml:1:4: '9999999999"),
+        ("a: !!int abc\n", 'r.yaml:1:4: "abc" cannot be read as a whole number'),
+        ("a: !!float abc\n", 'r.yaml:1:4: "abc" cannot be read as a number'),
+        ("a: !!bool abc\n", 'r.yaml:1:4: "abc" cannot be read as true or false'),
+        ("a: 0x_\n", 'r.yaml:1:4: "0x_" cannot be read as a whole number'),
+        ("a: " + "9" * 5000 + "\n", 'r.yaml:1:4: "9999999999'),
         ("? [1, 2]\n: 3\n", "r.yaml:1:3: a key must be a plain name, not a list or mapping"),
-        ("1: x\n", "r.yaml:1:1: key '1' must be a plain name; put it in quotes"),
-        ("on: x\n", "r.yaml:1:1: key 'on' must be a plain name; put it in quotes"),
+        ("1: x\n", 'r.yaml:1:1: key "1" must be a plain name; put it in quotes'),
+        ("on: x\n", 'r.yaml:1:1: key "on" must be a plain name; put it in quotes'),
         ("a: 1\n\tb: 2\n", "r.yaml:2:1: tab character: YAML indentation must use spaces"),
         ("a: 1\nb: x\x07y\n", "r.yaml:2: character #x0007 is not allowed in YAML text"),
         ("a: \ud800\n", "r.yaml: text holds an invalid character"),
@@ -296,7 +296,7 @@ def test_pure_python_loader_works_the_same() -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [
         "{'a': '10:30', 'b': [{'c': 1}]} (3, 8) 5",
-        "r.yaml:2:1: duplicate key 'a' (first set on line 1)",
+        'r.yaml:2:1: duplicate key "a" (first set on line 1)',
         "r.yaml:1:4: YAML anchors and aliases (&name / *name) are not allowed in report files; "
         "write each value out",
         "r.yaml:1: character #x0007 is not allowed in YAML text (special characters are not allowed)",

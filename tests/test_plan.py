@@ -147,7 +147,7 @@ def test_pinned_id_matches_despite_new_name() -> None:
 def test_pinned_id_missing_is_an_error_not_a_create() -> None:
     with pytest.raises(PlanError) as info:
         build_plan([spec(pinned="gone")], [], DESTS)
-    assert "'gone' is pinned but no remote report has it" in info.value.full_text
+    assert '"gone" is pinned but no remote report has it' in info.value.full_text
 
 
 def test_pinned_remote_is_not_matched_by_name_again() -> None:

@@ -37,7 +37,8 @@ def test_plan_apply_plan_converges(tmp_path: Path, emulator: Emulator, env: dict
     assert done.code == 0, done.err
     assert "Apply complete: 1 created, 1 updated, 0 deleted." in done.out
     again = plan(folder, env, "--detailed-exitcode")
-    assert again.code == 0 and "No changes. Remote reports match" in again.out
+    assert again.code == 0 and "No changes to the reports in" in again.out
+    assert "1 remote report no file declares is still running" in again.out
     assert identities(emulator)[("production", "Stranger")] == 1
 
 

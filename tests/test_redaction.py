@@ -108,8 +108,13 @@ def test_a_url_holding_the_key_is_refused_without_quoting_it(url: str, tmp_path:
     folder = write_reports(tmp_path / "reports", [report()])
     plan_file = tmp_path / "plan.json"
     env = {"QONVERSION_SECRET_KEY": SECRET, "QONVERSION_API_URL": url}
-    for argv in (("plan", "--out", str(plan_file)), ("plan", "--format", "json"), ("destinations",)):
-        result = run_cli(*argv, "--reports", str(folder), "--debug", env=env)
+    reports = ("--reports", str(folder))
+    for argv in (
+        ("plan", "--out", str(plan_file), *reports),
+        ("plan", "--format", "json", *reports),
+        ("destinations",),
+    ):
+        result = run_cli(*argv, "--debug", env=env)
         assert result.code == 1 and "QONVERSION_API_URL contains the secret key" in result.err, result.err
         assert_no_key(result.out, result.err)
     assert not plan_file.exists()

@@ -167,8 +167,9 @@ def test_plain_http_to_a_remote_host_is_refused_before_any_connection(
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     env = {"QONVERSION_SECRET_KEY": SECRET, "QONVERSION_API_URL": "http://example.com/v4"}
-    for command in ("plan", "apply", "destinations", "import"):
-        result = run_cli(command, "--reports", str(folder), env=env)
+    for command in ("plan", "apply", "destinations", "import", "refresh"):
+        flags = ("--reports", str(folder)) if command != "destinations" else ()  # it reads no files
+        result = run_cli(command, *flags, env=env)
         assert result.code == 1 and "uses http:// for a non-local host" in result.err, result.err
     assert attempts == []
     record(

@@ -170,12 +170,26 @@ INVALID = [
         "5:22: included_range_days: true must be a whole number (one of 1, 3, 7)",
     ),
     ("status: active", "status: paused", '6:9: status: "paused" is not one of "draft", "active"'),
-    ("status: active", "status: Active", '6:9: status: "Active" is not one of "draft", "active"'),
+    (
+        "status: active",
+        "status: Active",
+        '6:9: status: "Active" is not one of "draft", "active" (did you mean "active"?)',
+    ),
     (
         "status: active",
         "status: on",
-        '6:9: status: true must be a string (one of "draft", "active") '
-        "(YAML reads unquoted yes/no/on/off as true/false); put it in quotes",
+        '6:9: status: true must be one of "draft", "active" '
+        "(YAML reads unquoted yes/no/on/off as true/false)",
+    ),
+    (
+        "environment: production",
+        "environment: prod",
+        '7:14: environment: "prod" is not one of "sandbox", "production" (did you mean "production"?)',
+    ),
+    (
+        "environment: production",
+        "environment: Sandbox",
+        '7:14: environment: "Sandbox" is not one of "sandbox", "production" (did you mean "sandbox"?)',
     ),
     (
         "environment: production",
@@ -185,7 +199,7 @@ INVALID = [
     (
         "environment: production",
         "environment: 1",
-        '7:14: environment: 1 must be a string (one of "sandbox", "production"); put it in quotes',
+        '7:14: environment: 1 must be one of "sandbox", "production"',
     ),
     ("report_name: Daily revenue", 'report_name: ""', "3:14: report_name: must not be empty"),
     (
@@ -323,9 +337,13 @@ def test_all_problems_across_files_in_one_run(tmp_path: Path) -> None:
     assert lines[1].startswith("reports/sub/bad.yml:2:1: not valid YAML")
     assert lines[2] == 'reports/two.yaml:17:9: status: "x" is not one of "draft", "active"'
     assert (
-        lines[3] == "reports/two.yaml:3: report 'Weekly' (production) is also declared in reports/ok.yaml:3"
+        lines[3] == 'reports/two.yaml:3: report "Weekly" (production) is also declared in reports/ok.yaml:3'
     )
-    assert lines[4:] == ["4 problems found in 4 files."]
+    # the document with the bad status still declares its name: its clash shows in the same run
+    assert lines[4] == (
+        'reports/two.yaml:14: report "Daily revenue" (production) is also declared in reports/daily.yaml:3'
+    )
+    assert lines[5:] == ["5 problems in 3 of 4 files."]
 
 
 @pytest.mark.parametrize("spelling", ["reports/", "./reports", "reports//", "./reports/"])
@@ -360,8 +378,8 @@ def test_duplicate_identity_and_pinned_id(tmp_path: Path, monkeypatch: pytest.Mo
     specs, problems, files = collect(Path("reports"))
     assert (files, len(specs)) == (4, 4)
     assert [str(p) for p in problems] == [
-        "reports/b.yaml:3: id 'rep-1' is also pinned in reports/a.yaml:3",
-        "reports/c.yaml:3: report 'Daily revenue' (production) is also declared in reports/a.yaml:3",
+        'reports/b.yaml:3: id "rep-1" is also pinned in reports/a.yaml:3',
+        'reports/c.yaml:3: report "Daily revenue" (production) is also declared in reports/a.yaml:3',
     ]
 
 
@@ -377,9 +395,7 @@ def test_summary_lines(tmp_path: Path) -> None:
     )
     assert run_cli("validate", "--reports", "many", cwd=tmp_path).out == "3 reports in 2 files: all valid.\n"
     write(tmp_path / "bad", {"a.yaml": "- x\n"})
-    assert run_cli("validate", "--reports", "bad", cwd=tmp_path).out.endswith(
-        "\n1 problem found in 1 file.\n"
-    )
+    assert run_cli("validate", "--reports", "bad", cwd=tmp_path).out.endswith("\n1 problem in 1 of 1 file.\n")
 
 
 @pytest.mark.parametrize(("make", "message"), [(False, "reports folder not found"), (True, "not a folder")])

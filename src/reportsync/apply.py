@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from reportsync.errors import ApiError
+from reportsync.errors import ApiError, ExitStatus, ReportsyncError
 from reportsync.models import Payload, RemoteReport, normalize
 from reportsync.plan import Change, Plan, fingerprint
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 Status = Literal["applied", "failed", "skipped"]
 
@@ -78,8 +83,35 @@ def apply_plan(
 
     workers = max(1, min(parallelism, len(plan.changes) or 1))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:
-        results = tuple(pool.map(run, plan.changes))
-    return ApplyResult(results)
+        futures = [pool.submit(run, change) for change in plan.changes]
+        try:
+            return ApplyResult(tuple(f.result() for f in futures))
+        except KeyboardInterrupt:
+            # Ctrl-C: start nothing new, let the writes in flight finish (each bounded by the client's
+            # timeouts), and say exactly what was and was not applied.
+            abort.set(INTERRUPTED)
+            pool.shutdown(wait=True, cancel_futures=True)
+            results = tuple(_settled(f, c) for f, c in zip(futures, plan.changes, strict=True))
+            raise ApplyInterrupted(ApplyResult(results)) from None
+
+
+INTERRUPTED = "interrupted (Ctrl-C)"
+
+
+class ApplyInterrupted(ReportsyncError):
+    """Ctrl-C during an apply: carries what was applied and what was not."""
+
+    exit_status = ExitStatus.INTERRUPTED
+
+    def __init__(self, result: ApplyResult) -> None:
+        super().__init__("apply interrupted (Ctrl-C)")
+        self.result = result
+
+
+def _settled(future: Future[ChangeResult], change: Change) -> ChangeResult:
+    if future.done() and not future.cancelled() and future.exception() is None:
+        return future.result()
+    return ChangeResult(change, "skipped", change.remote_id, f"not attempted: {INTERRUPTED}")
 
 
 def _apply_one(change: Change, api: ReportsApi, abort: _Abort, reserved: frozenset[str]) -> ChangeResult:
@@ -178,7 +210,7 @@ def stale_changes(plan: Plan, remote: Sequence[RemoteReport]) -> list[str]:
     reserved = frozenset(c.remote_id for c in plan.changes if c.remote_id)
     reasons: list[str] = []
     for change in plan.changes:
-        label = f"{change.action} {change.report_name!r} ({change.environment})"
+        label = f"{change.action} {json.dumps(change.report_name, ensure_ascii=False)} ({change.environment})"
         if change.action == "create":
             if find_by_identity(remote, change, reserved):
                 reasons.append(f"{label}: a remote report with this name now exists")

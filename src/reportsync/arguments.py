@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from reportsync import __version__
 from reportsync.console import Console
 from reportsync.errors import ExitStatus
+from reportsync.render.help import ENVIRONMENT, MORE_HELP, exit_codes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -73,13 +74,41 @@ def run_doctor(args: argparse.Namespace, console: Console) -> int:
     return doctor.run(args, console)
 
 
+def run_refresh(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import refresh
+
+    return refresh.run(args, console)
+
+
+def run_completion(args: argparse.Namespace, console: Console) -> int:
+    import shtab
+
+    console.print(shtab.complete(build_parser(), shell=args.shell).rstrip("\n"))
+    return 0
+
+
+def run_show(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import show
+
+    return show.run(args, console)
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show HTTP calls and tracebacks")
     parser.add_argument("--no-color", action="store_true", help="never colour the output")
 
 
-def _remote_flags(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
-    parser.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports)")
+def _remote_flags(
+    parser: argparse.ArgumentParser,
+    formats: Sequence[str],
+    *,
+    files: bool = True,
+    target: bool = True,
+    changes: bool = False,
+) -> None:
+    """The flags of a command that reads the remote project; each command gets only those it uses."""
+    if files:
+        parser.add_argument("--reports", metavar="DIR", help="reports folder (default: ./reports)")
     parser.add_argument(
         "--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)"
     )
@@ -90,6 +119,27 @@ def _remote_flags(parser: argparse.ArgumentParser, formats: Sequence[str]) -> No
         help="only this project of the config (repeatable)",
     )
     parser.add_argument("--format", choices=formats, default="text", help="output format")
+    if target:
+        parser.add_argument(
+            "--target",
+            metavar="NAME_OR_GLOB",
+            action="append",
+            help="only reports whose name matches (repeatable)",
+        )
+    parser.add_argument(
+        "--emulator", action="store_true", help="run against a built-in emulator (no key needed)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="seconds one HTTP attempt may take in all (default: $QONVERSION_TIMEOUT or 30)",
+    )
+    if changes:
+        _change_flags(parser)
+
+
+def _change_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prune",
         action=argparse.BooleanOptionalAction,
@@ -97,22 +147,7 @@ def _remote_flags(parser: argparse.ArgumentParser, formats: Sequence[str]) -> No
         help="delete remote reports no file manages (--no-prune overrides the config)",
     )
     parser.add_argument("--force", action="store_true", help="go past the safety threshold")
-    parser.add_argument(
-        "--target",
-        metavar="NAME_OR_GLOB",
-        action="append",
-        help="only reports whose name matches (repeatable)",
-    )
-    parser.add_argument(
-        "--emulator", action="store_true", help="run against a built-in emulator (no key needed)"
-    )
     parser.add_argument("--no-summary", action="store_true", help="do not write to $GITHUB_STEP_SUMMARY")
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        metavar="SECONDS",
-        help="seconds one HTTP attempt may take in all (default: $QONVERSION_TIMEOUT or 30)",
-    )
     parser.add_argument("--max-change-percent", type=float, metavar="P", help="safety threshold (default 30)")
     parser.add_argument(
         "--min-existing",
@@ -134,7 +169,7 @@ def _terminal_width() -> int:
     return max(columns - 2, 20)
 
 
-class _Formatter(argparse.HelpFormatter):
+class _Formatter(argparse.RawDescriptionHelpFormatter):
     # argparse builds a formatter for every add_argument; the default one imports shutil each start.
     def __init__(self, prog: str) -> None:
         super().__init__(prog, width=_terminal_width())
@@ -152,7 +187,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_plan(p: argparse.ArgumentParser) -> None:
-    _remote_flags(p, ("text", "json", "markdown"))
+    _remote_flags(p, ("text", "json", "markdown"), changes=True)
     p.add_argument("--out", metavar="FILE", help="also save the plan for `apply FILE`")
     p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
     p.set_defaults(handler=run_plan)
@@ -160,7 +195,7 @@ def _add_plan(p: argparse.ArgumentParser) -> None:
 
 def _add_apply(p: argparse.ArgumentParser) -> None:
     p.add_argument("plan_file", nargs="?", metavar="PLAN_FILE", help="apply exactly this saved plan")
-    _remote_flags(p, ("text", "json"))
+    _remote_flags(p, ("text", "json"), changes=True)
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p.add_argument("--parallelism", type=int, metavar="N", help="concurrent changes (default 4)")
     p.set_defaults(handler=run_apply)
@@ -201,26 +236,39 @@ def _add_import(p: argparse.ArgumentParser) -> None:
 
 
 def _add_destinations(p: argparse.ArgumentParser) -> None:
-    _remote_flags(p, ("text", "json"))
+    _remote_flags(p, ("text", "json"), files=False, target=False)
     p.set_defaults(handler=run_destinations)
 
 
 def _add_doctor(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="FILE", help="project config (default: ./reportsync.yaml if present)")
-    p.add_argument("--project", metavar="NAME", action="append", help="only this project of the config")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="json: a redacted bug report")
-    p.add_argument("--emulator", action="store_true", help="check a built-in emulator (no key needed)")
-    p.add_argument(
-        "--timeout", type=float, metavar="SECONDS", help="seconds one HTTP attempt may take in all"
-    )
+    _remote_flags(p, ("text", "json"), files=False, target=False)
     p.set_defaults(handler=run_doctor)
 
 
 def _add_send_test(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", metavar="NAME", help="report name")
     p.add_argument("--environment", choices=("sandbox", "production"))
-    _remote_flags(p, ("text", "json"))
+    _remote_flags(p, ("text", "json"), target=False)
     p.set_defaults(handler=run_send_test)
+
+
+def _add_refresh(p: argparse.ArgumentParser) -> None:
+    _remote_flags(p, ("text", "json"))
+    p.add_argument("--dry-run", action="store_true", help="show the diffs; write nothing")
+    p.set_defaults(handler=run_refresh)
+
+
+def _add_show(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", nargs="?", metavar="NAME", help="the report's name (exact)")
+    p.add_argument("--id", metavar="ID", help="the report's id instead of its name")
+    p.add_argument("--environment", choices=("sandbox", "production"))
+    _remote_flags(p, ("text", "json"), target=False)
+    p.set_defaults(handler=run_show)
+
+
+def _add_completion(p: argparse.ArgumentParser) -> None:
+    p.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete in")
+    p.set_defaults(handler=run_completion)
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
@@ -233,7 +281,13 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "destinations": ("list the destinations reports can deliver to", _add_destinations),
     "send-test": ("trigger a test delivery of a managed report", _add_send_test),
     "doctor": ("check, read-only, that the API is what reportsync relies on", _add_doctor),
+    "refresh": ("rewrite managed files whose remote report was changed elsewhere", _add_refresh),
+    "show": ("print one remote report as the YAML a file would hold, with its id and runs", _add_show),
+    "completion": ("print a shell completion script (bash or zsh)", _add_completion),
 }
+
+
+OFFLINE = ("validate", "schema", "completion", "emulator")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -246,13 +300,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="reportsync",
         description="Keep Qonversion scheduled reports in git and make the live project match.",
+        epilog=f"{ENVIRONMENT}\n\n{exit_codes(None)}\n\n{MORE_HELP}",
     )
     parser.add_argument("--version", action="version", version=f"reportsync {__version__}")
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, prog="reportsync", parser_class=_Parser
     )
     for name, (help_text, add_arguments) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text)
+        epilog = exit_codes(name) if name in OFFLINE else f"{ENVIRONMENT}\n\n{exit_codes(name)}"
+        description = help_text[0].upper() + help_text[1:] + "."
+        p = sub.add_parser(name, help=help_text, description=description, epilog=epilog)
         if command in (None, name):
             add_arguments(p)
             _common(p)

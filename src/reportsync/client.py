@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -295,8 +296,8 @@ class Client:
 
     def _report_path(self, method: str, report_id: str) -> str:
         if not valid_id(report_id):
-            what = f"{str(report_id)[:80]!r} is not a valid report id"
-            raise ApiError(method, f"{REPORTS}/…", None, "invalid_id", what)
+            shown = json.dumps(report_id, ensure_ascii=False)[:80]
+            raise ApiError(method, f"{REPORTS}/…", None, "invalid_id", f"{shown} is not a valid report id")
         return f"{REPORTS}/{quote(report_id, safe='')}"
 
     def _log(self, line: str) -> None:

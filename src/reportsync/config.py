@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, replace
 
 from reportsync.constants import KEY_ENV
@@ -91,7 +90,6 @@ def _checked(flag: str, value: float, low: float, high: float) -> float:
 
 
 SETTINGS = ("reports", "key_env", "parallelism", "prune", "max_change_percent", "min_existing", "ignore")
-PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def load_config(path: str) -> tuple[Project, ...]:
@@ -131,36 +129,8 @@ def config_problems(document: Document) -> list[Problem]:
         return [Problem(document.file, document.line, 1, message)]
     from reportsync.validate import schema_problems_for
 
-    problems = schema_problems_for(document, CONFIG_SCHEMA)
-    if "projects" in data:
-        problems += _mixed_problems(document) + _name_problems(document)
-    return sorted(problems, key=lambda p: (p.line, p.col))
-
-
-def _mixed_problems(document: Document) -> list[Problem]:
-    problems = []
-    for key in document.data:
-        if key in SETTINGS:
-            line, col = document.locate((key,), at_key=True)
-            message = f"{key}: with `projects:`, settings go inside each project, not at the top level"
-            problems.append(Problem(document.file, line, col, message))
-    return problems
-
-
-def _name_problems(document: Document) -> list[Problem]:
-    projects = document.data["projects"]
-    if not isinstance(projects, dict):
-        return []
-    problems = []
-    for name in projects:
-        if not PROJECT_NAME_RE.match(name):
-            line, col = document.locate(("projects", name), at_key=True)
-            message = (
-                f"project name {name!r} must be 1-64 letters, digits, '.', '_' or '-' "
-                "(it is used with --project NAME)"
-            )
-            problems.append(Problem(document.file, line, col, message))
-    return problems
+    # the schema holds every rule (settings beside `projects:`, project names), so editors check them too
+    return schema_problems_for(document, CONFIG_SCHEMA)
 
 
 def projects_of(data: dict[str, Any], base: str) -> tuple[Project, ...]:

@@ -41,6 +41,14 @@ DEMO_REMOTE: tuple[dict[str, Any], ...] = (
 )
 
 
+def api_url_hint(url: str) -> str:
+    """The warning for a base URL without the API version: every call would answer 404."""
+    return (
+        f"Warning: QONVERSION_API_URL {url} does not end in /v4; the API lives under /v4 "
+        "(e.g. https://api.qonversion.io/v4): if calls answer 404, add /v4."
+    )
+
+
 @contextmanager
 def open_clients(
     projects: Sequence[Project], console: Console, emulator: bool = False, timeout: float | None = None
@@ -88,6 +96,8 @@ def open_client(
         return
     settings = load_settings(console.env, project.key_env)
     console.secrets.add(settings.key)
+    if not settings.api_url.rstrip("/").endswith("/v4"):
+        console.info(api_url_hint(settings.api_url))
     with _client(settings, console, seconds, shared, pool_size) as client:
         yield client
 

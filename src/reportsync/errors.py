@@ -12,6 +12,7 @@ class ExitStatus(IntEnum):
     CHANGES = 2  # plan --detailed-exitcode found changes
     REFUSED = 3  # a safety guard refused: stale plan, threshold
     PARTIAL = 4  # apply finished with some changes failed
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 class ReportsyncError(Exception):

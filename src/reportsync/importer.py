@@ -101,10 +101,13 @@ def _destination(item: Any) -> Any:
     return out
 
 
-def report_text(report: RemoteReport, schema_path: str | None) -> str:
-    """The YAML text of one imported report, with the schema modeline when a schema path is known."""
+def report_text(report: RemoteReport, schema_path: str | None, header: str = HEADER) -> str:
+    """The YAML text of one imported report, with the schema modeline when a schema path is known.
+
+    `header`: comment lines (each ending in a newline) between the modeline and the fields.
+    """
     modeline = f"# yaml-language-server: $schema={schema_path}\n" if schema_path else ""
-    return modeline + HEADER + dump_report(report_document(report))
+    return modeline + header + dump_report(report_document(report))
 
 
 def duplicate_identities(reports: Sequence[RemoteReport], managed: Collection[Identity]) -> set[Identity]:

@@ -86,7 +86,7 @@ class _Loader(_Base):  # type: ignore[misc]
                 return value
         text = node.value if len(node.value) <= 40 else node.value[:40] + "..."
         kind = {_INT: "a whole number", _FLOAT: "a number"}.get(node.tag, "true or false")
-        message = f"{text!r} cannot be read as {kind}; put it in quotes if it is meant as text"
+        message = f"{_quoted(text)} cannot be read as {kind}; put it in quotes if it is meant as text"
         raise _fail(self.file, node.start_mark, message)
 
     def build_map(self, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -100,7 +100,7 @@ class _Loader(_Base):  # type: ignore[misc]
                 raise _fail(self.file, key_node.start_mark, _key_message(key_node))
             if key in data:
                 first = marks[key][0][0]
-                message = f"duplicate key {key!r} (first set on line {first})"
+                message = f"duplicate key {_quoted(key)} (first set on line {first})"
                 raise _fail(self.file, key_node.start_mark, message)
             data[key] = self.build(value_node)
             key_mark, value_mark = key_node.start_mark, value_node.start_mark
@@ -136,7 +136,14 @@ def _tag_message(tag: str) -> str:
 def _key_message(node: yaml.Node) -> str:
     if not isinstance(node, yaml.ScalarNode):
         return "a key must be a plain name, not a list or mapping"
-    return f"key {node.value!r} must be a plain name; put it in quotes if it is meant as text"
+    return f"key {_quoted(node.value)} must be a plain name; put it in quotes if it is meant as text"
+
+
+def _quoted(text: str) -> str:
+    """A name or value as every message quotes it (JSON style, as messages.show)."""
+    import json  # only on the error path
+
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _pos(mark: Any) -> Position:

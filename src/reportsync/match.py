@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from fnmatch import fnmatchcase
 
 from reportsync.errors import PlanError, Problem
+from reportsync.messages import show as quoted
 from reportsync.models import DesiredReport, Destination, Identity, RemoteReport
 
 
@@ -43,13 +44,13 @@ def match_reports(
 def _match_problem(spec: DesiredReport, found: list[RemoteReport]) -> Problem | None:
     if spec.pinned_id and not found:
         text = (
-            f"id {spec.pinned_id!r} is pinned but no remote report has it; "
+            f"id {quoted(spec.pinned_id)} is pinned but no remote report has it; "
             "remove `id:` to create the report anew"
         )
     elif len(found) > 1:
         env, name = spec.identity
         text = (
-            f"{len(found)} remote reports are named {name!r} ({env}): "
+            f"{len(found)} remote reports are named {quoted(name)} ({env}): "
             f"ids {', '.join(r.id for r in found)}; pin one by adding `id: {found[0].id}` to the file"
         )
     else:

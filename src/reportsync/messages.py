@@ -64,6 +64,12 @@ def type_message(value: Any, expected: Any, enum: Sequence[Any] | None) -> str:
         "array": "a list",
         "boolean": "true or false",
     }.get(str(expected), str(expected))
+    if enum and expected == "string":
+        # quoting `on` or `1` would only trade one invalid value for another: name the valid ones
+        text = f"{show(value)} must be one of {', '.join(show(v) for v in enum)}"
+        if isinstance(value, bool):
+            text += " (YAML reads unquoted yes/no/on/off as true/false)"
+        return text
     text = f"{show(value)} must be {wanted}"
     if enum:
         text += f" (one of {', '.join(show(v) for v in enum)})"
@@ -72,6 +78,28 @@ def type_message(value: Any, expected: Any, enum: Sequence[Any] | None) -> str:
     elif expected == "string" and isinstance(value, int | float):
         text += "; put it in quotes"
     return text
+
+
+def enum_message(value: Any, allowed: Sequence[Any]) -> str:
+    """`"Active" is not one of "draft", "active" (did you mean "active"?)`: the closest allowed value."""
+    text = f"{show(value)} is not one of {', '.join(show(v) for v in allowed)}"
+    close = closest(value, [v for v in allowed if isinstance(v, str)]) if isinstance(value, str) else None
+    return text + (f" (did you mean {show(close)}?)" if close else "")
+
+
+def closest(word: str, known: Sequence[str]) -> str | None:
+    """The known word a typo most likely meant: same letters in another case, a prefix, or close."""
+    import difflib
+
+    lowered = word.strip().lower()
+    for candidate in known:
+        if candidate.lower() == lowered:
+            return candidate
+    prefixed = [k for k in known if lowered and k.lower().startswith(lowered)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    close = difflib.get_close_matches(lowered, known, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def unknown_key_message(key: str, known: Sequence[str]) -> str:

@@ -66,6 +66,18 @@ class Unmanaged:
 
 
 @dataclass(frozen=True, slots=True)
+class Rename:
+    """A planned create that looks like a rename: an unmanaged remote report equal to it but for the name."""
+
+    file: str
+    line: int
+    environment: str
+    new_name: str
+    old_name: str
+    remote_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class PlanOptions:
     prune: bool = False
     targets: tuple[str, ...] = ()
@@ -84,6 +96,7 @@ class Plan:
     unmanaged: tuple[Unmanaged, ...]
     remote_count: int
     options: PlanOptions = DEFAULT_OPTIONS
+    renames: tuple[Rename, ...] = ()
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -122,9 +135,30 @@ def build_plan(
             changes.append(change)
     claimed = {r.id for r in pairs.values() if r is not None}
     unmanaged = tuple(_unmanaged(r, options) for r in remote if r.id not in claimed)
+    renames = rename_hints(changes, [r for r in remote if r.id not in claimed])
     if options.prune:
         changes.extend(_delete(u, remote) for u in unmanaged if not u.ignored and _targeted(u, options))
-    return Plan(tuple(changes), unchanged, unmanaged, len(remote), options)
+    return Plan(tuple(changes), unchanged, unmanaged, len(remote), options, renames)
+
+
+def rename_hints(changes: Sequence[Change], unclaimed: Sequence[RemoteReport]) -> tuple[Rename, ...]:
+    """Each create whose fields equal an unclaimed remote report's but for `report_name`.
+
+    Renaming a file's report without `id:` plans a create and leaves the old report running; pinning the
+    old report's id turns the create into the rename that was meant.
+    """
+    found: list[Rename] = []
+    for change in changes:
+        if change.action != "create" or change.after is None or change.file is None:
+            continue
+        wanted = {k: v for k, v in change.after.items() if k != "report_name"}
+        for report in unclaimed:
+            theirs = normalize(report.payload)
+            if {k: v for k, v in theirs.items() if k != "report_name"} == wanted:
+                old_name = str(theirs.get("report_name", ""))
+                env = change.environment
+                found.append(Rename(change.file, change.line, env, change.report_name, old_name, report.id))
+    return tuple(found)
 
 
 def _targeted(u: Unmanaged, options: PlanOptions) -> bool:

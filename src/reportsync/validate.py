@@ -38,15 +38,16 @@ def schema_problems_for(document: Document, schema_name: str) -> list[Problem]:
     """Every violation of a packaged schema, as sentences placed at the offending spot.
 
     A schema node may carry `x-message`: its violations then read "<field>: <x-message>" and never
-    echo the value (the config schema uses it where the value could be a secret key).
+    echo the value (the config schema uses it where the value could be a secret key); `x-at-key: true`
+    places them at the key. Under `propertyNames` the message is about the key itself: `{name}` in it
+    is the key, shown quoted, and it is placed there.
     """
     errors = sorted(_named_validator(schema_name).iter_errors(document.data), key=_error_order)
     problems: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
     for error in errors:
         custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
-        path = tuple(error.absolute_path)
-        found = [(path, False, f"{messages.field_label(path)}: {custom}")] if custom else _describe(error)
+        found = [_custom(error, custom)] if custom else _describe(error)
         for where, at_key, text in found:
             if where in seen:
                 continue
@@ -54,6 +55,13 @@ def schema_problems_for(document: Document, schema_name: str) -> list[Problem]:
             line, col = document.locate(where, at_key=at_key)
             problems.append(Problem(document.file, line, col, text))
     return sorted(problems, key=lambda p: (p.line, p.col))
+
+
+def _custom(error: Any, message: str) -> tuple[tuple[Any, ...], bool, str]:
+    path = tuple(error.absolute_path)
+    if "propertyNames" in error.absolute_schema_path:
+        return path + (error.instance,), True, message.replace("{name}", messages.show(error.instance))
+    return path, bool(error.schema.get("x-at-key")), f"{messages.field_label(path)}: {message}"
 
 
 def _error_order(error: Any) -> tuple[int, int]:
@@ -78,8 +86,7 @@ def _describe(error: Any) -> Iterable[tuple[tuple[Any, ...], bool, str]]:
         text = messages.type_message(instance, error.validator_value, schema.get("enum"))
         yield path, False, f"{label}: {text}"
     elif kind == "enum":
-        allowed = ", ".join(messages.show(v) for v in error.validator_value)
-        yield path, False, f"{label}: {messages.show(instance)} is not one of {allowed}"
+        yield path, False, f"{label}: {messages.enum_message(instance, error.validator_value)}"
     elif kind == "minItems":
         yield path, False, f"{label}: needs at least one destination"
     elif kind == "minLength":
@@ -120,13 +127,17 @@ def check_document(document: Document) -> tuple[DesiredReport | None, list[Probl
         where = f"document {document.index + 1}" if document.index else "the file"
         message = f"{where} must be a mapping of report fields (report_name: ...), not {kind}"
         return None, [Problem(document.file, document.line, 1, message)]
-    problems = (
-        schema_problems(document) or _whole_number_problems(document) or _repeated_destinations(document)
-    )
+    # every problem at once: a user should not need a second run to see the next one
+    problems = schema_problems(document)
+    placed = {(p.line, p.col) for p in problems}
+    for extra in _whole_number_problems(document) + _repeated_destinations(document):
+        if (extra.line, extra.col) not in placed:  # one problem per spot: the schema's comes first
+            problems.append(extra)
     if problems:
         return None, problems
     data = document.data
-    lines = tuple(document.locate(("destinations", i))[0] for i in range(len(data["destinations"])))
+    # a destination's problems point at its `id:` line, the value a user has to change
+    lines = tuple(document.locate(("destinations", i, "id"))[0] for i in range(len(data["destinations"])))
     return DesiredReport(api_body(data), document.file, document.line, data.get("id"), lines), []
 
 
@@ -134,8 +145,11 @@ def _repeated_destinations(document: Document) -> list[Problem]:
     """A destination listed twice: the API would store it twice while the plan compares a set."""
     seen: dict[tuple[str, str], int] = {}
     problems: list[Problem] = []
-    for index, dest in enumerate(document.data["destinations"]):
-        key = (dest["type"], dest["id"])
+    items = document.data.get("destinations")
+    for index, dest in enumerate(items if isinstance(items, list) else ()):
+        if not isinstance(dest, dict) or not isinstance(dest.get("id"), str):
+            continue
+        key = (str(dest.get("type")), dest["id"])
         if key in seen:
             line, col = document.locate(("destinations", index))
             message = f"destinations[{index}]: {dest['id']} is already listed as destinations[{seen[key]}]"
@@ -158,7 +172,7 @@ def cross_check(specs: Sequence[DesiredReport]) -> list[Problem]:
                     spec.file,
                     spec.line,
                     0,
-                    f"report {name!r} ({env}) is also declared in {first.where}",
+                    f"report {messages.show(name)} ({env}) is also declared in {first.where}",
                 )
             )
         if spec.pinned_id is not None:
@@ -169,7 +183,7 @@ def cross_check(specs: Sequence[DesiredReport]) -> list[Problem]:
                         spec.file,
                         spec.line,
                         0,
-                        f"id {spec.pinned_id!r} is also pinned in {pinned.where}",
+                        f"id {messages.show(spec.pinned_id)} is also pinned in {pinned.where}",
                     )
                 )
     return problems
@@ -189,6 +203,7 @@ def collect(folder: str | os.PathLike[str]) -> tuple[list[DesiredReport], list[P
         message = "reports folder not found" if not os.path.exists(folder) else "not a folder"
         return [], [Problem(display_path(folder), 0, 0, message)], 0
     specs: list[DesiredReport] = []
+    declarations: list[DesiredReport] = []
     problems: list[Problem] = []
     files = find_report_files(folder)
     prefix, shown = len(folder), display_path(folder)  # one relpath for the folder, not per file
@@ -203,8 +218,26 @@ def collect(folder: str | os.PathLike[str]) -> tuple[list[DesiredReport], list[P
             problems.extend(found)
             if spec is not None:
                 specs.append(spec)
-    problems.extend(cross_check(specs))
+            declaration = spec or declared(document)
+            if declaration is not None:
+                declarations.append(declaration)
+    problems.extend(cross_check(declarations))
     return specs, problems, len(files)
+
+
+def declared(document: Document) -> DesiredReport | None:
+    """What an invalid document still declares (name, environment, pinned id), for the cross-file checks.
+
+    A clash between two files shows in the same run as their schema problems, not after they are fixed.
+    """
+    data = document.data
+    if not isinstance(data, dict):
+        return None
+    name, env, pinned = data.get("report_name"), data.get("environment"), data.get("id")
+    if not (isinstance(name, str) and isinstance(env, str)):
+        return None
+    payload = {"report_name": name, "environment": env}
+    return DesiredReport(payload, document.file, document.line, pinned if isinstance(pinned, str) else None)
 
 
 def load_desired(folder: str | os.PathLike[str]) -> tuple[DesiredReport, ...]:

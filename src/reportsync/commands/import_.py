@@ -35,6 +35,7 @@ class ImportOutcome:
     skipped: tuple[Skipped, ...]
     ignored: tuple[Unmanaged, ...]
     dry_run: bool
+    pending: int = 0  # changes the plan shows for the files already there: import does not clear them
 
 
 def run(args: Namespace, console: Console) -> int:
@@ -69,7 +70,8 @@ def import_project(project: Project, client: Client, args: Namespace, console: C
     )
     files, invalid = checked(files, folder, destinations)
     ignored = tuple(u for u in plan.unmanaged if u.ignored)
-    return ImportOutcome(project, files, skipped + invalid, ignored, bool(args.dry_run))
+    pending = len(plan.changes)
+    return ImportOutcome(project, files, skipped + invalid, ignored, bool(args.dry_run), pending)
 
 
 def desired_or_none(folder: Path) -> tuple[DesiredReport, ...]:
@@ -160,7 +162,7 @@ def show_imports(outcomes: list[ImportOutcome], args: Namespace, console: Consol
             console.print(project_heading(o.project.name, console.paint))
         files = [(f.filename, f.report) for f in o.files]
         skipped = [(s.report, s.reason) for s in o.skipped]
-        console.print(import_text(o.project.reports, files, skipped, len(o.ignored), o.dry_run))
+        console.print(import_text(o.project.reports, files, skipped, len(o.ignored), o.dry_run, o.pending))
 
 
 def import_json(o: ImportOutcome) -> dict[str, Any]:

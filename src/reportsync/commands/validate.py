@@ -29,5 +29,6 @@ def run(args: Namespace, console: Console) -> int:
         console.annotate(problems)
     else:
         console.problems(problems, to_err=False)
-        console.print(validate_summary(reports, files, len(problems)))
+        bad_files = len({p.file for p in problems})
+        console.print(validate_summary(reports, files, len(problems), bad_files))
     return ExitStatus.ERROR if problems else ExitStatus.OK

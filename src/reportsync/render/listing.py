@@ -19,9 +19,11 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def validate_summary(reports: int, files: int, problems: int) -> str:
+def validate_summary(reports: int, files: int, problems: int, bad_files: int = 0) -> str:
+    """The closing line; the counts say what they count ("3 problems in 2 of 5 files")."""
     if problems:
-        return f"{plural(problems, 'problem')} found in {plural(files, 'file')}."
+        where = f"{bad_files} of {plural(files, 'file')}" if bad_files else plural(files, "file")
+        return f"{plural(problems, 'problem')} in {where}."
     return f"{plural(reports, 'report')} in {plural(files, 'file')}: all valid."
 
 
@@ -45,6 +47,7 @@ def import_text(
     skipped: Sequence[tuple[RemoteReport, str]],
     ignored: int,
     dry_run: bool,
+    pending: int = 0,
 ) -> str:
     """What import wrote (or would write), what it left out and why; `files` are (filename, report)."""
     label = f"{shown(folder)}/"
@@ -57,8 +60,15 @@ def import_text(
         lines += ["", f"{ignored} unmanaged report(s) match `ignore:` in the config; not imported."]
     if files and dry_run:
         lines += ["", f"Dry run: {len(files)} file(s) would be written to {label}; nothing was written."]
-    elif files:
+    elif files and not pending:
         lines += ["", f"Imported {len(files)} report(s) into {label}; `reportsync plan` shows no changes."]
+    elif files:
+        lines += [
+            "",
+            f"Imported {len(files)} report(s) into {label}; `reportsync plan` shows no changes for them,",
+            f"but {plural(pending, 'other change')} for files already in {label} "
+            "(see `reportsync plan`; `reportsync refresh` brings remote edits into those files).",
+        ]
     return "\n".join(lines)
 
 
@@ -80,3 +90,42 @@ def destinations_json(destinations: Sequence[Destination]) -> list[dict[str, str
 
 def send_test_text(report: RemoteReport) -> str:
     return f"Test delivery requested for {report_title(report)}: accepted (202); it arrives shortly."
+
+
+def show_header(report: RemoteReport, managed_by: str) -> str:
+    """The comment lines above a shown report: who it is, its runs, and the file that manages it."""
+    env, name = report.identity
+    runs = report.payload.get("runs")
+    lines = [
+        f"# {quoted(name)} ({env}) id {report.id}"
+        + (f", {plural(runs, 'run')}" if isinstance(runs, int) else "")
+    ]
+    for key in ("created_at", "updated_at"):
+        if isinstance(report.payload.get(key), str):
+            lines.append(f"# {key.replace('_at', '')}: {report.payload[key]}")
+    lines.append(
+        f"# managed by {managed_by}" if managed_by else "# no file manages it (`reportsync import` adopts it)"
+    )
+    return "".join(line.replace("\n", " ") + "\n" for line in lines)
+
+
+def show_text(reports: Sequence[RemoteReport], managed: dict[str, str]) -> str:
+    """Each report as the YAML a file would hold (several: a multi-document stream)."""
+    from reportsync.importer import report_text
+
+    texts = [report_text(r, None, show_header(r, managed.get(r.id, ""))) for r in reports]
+    return "---\n".join(texts).rstrip("\n")
+
+
+def show_json(reports: Sequence[RemoteReport], managed: dict[str, str]) -> list[dict[str, Any]]:
+    from reportsync.importer import report_document
+
+    return [
+        {
+            **identity_json(r.id, *r.identity),
+            "runs": r.payload.get("runs"),
+            "managed_by": managed.get(r.id) or None,
+            "file": report_document(r),
+        }
+        for r in reports
+    ]

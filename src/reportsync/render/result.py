@@ -26,6 +26,22 @@ def result_row(r: ChangeResult) -> str:
     return f"  {r.status:<8} {SYMBOL[r.change.action]} {change_title(r.change)}{created}{note}"
 
 
+def progress_line(done: int, total: int, r: ChangeResult) -> str:
+    """One progress line on stderr during an apply: `[8/40] applied + create "X" (production) ...`."""
+    return f"[{done}/{total}] " + result_row(r).strip()
+
+
+def interrupted_text(result: ApplyResult) -> str:
+    """The closing message of an interrupted apply: what was applied, what was not, and what to do."""
+    applied = sum(1 for r in result.results if r.status == "applied")
+    missing = len(result.results) - applied
+    return (
+        f"apply interrupted (Ctrl-C): {applied} change(s) applied, {missing} not applied (listed above). "
+        "Run `reportsync apply` again to finish the rest: it plans anew from the remote reports, "
+        "so nothing is done twice."
+    )
+
+
 def render_result_text(result: ApplyResult) -> str:
     lines = [result_row(r) for r in result.results]
     return "\n".join([*lines, "", result_line(result)] if lines else [result_line(result)])

@@ -1,0 +1,221 @@
+"""`reportsync refresh`: remote edits come into the files, all else in them byte for byte."""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import report
+
+from reportsync.emulator import Emulator
+from reportsync.loader import parse_documents
+from reportsync.roundtrip import LayoutError, rewrite, styled
+
+SHIPPED = Path(__file__).resolve().parents[1] / "reports"
+
+MULTI = """\
+# yaml-language-server: $schema=../schema/scheduled-report.schema.json
+# Both environments in one file.
+report_name: Release health   # the name people know
+send_at: '17:30'
+included_range_days: 1
+
+status: active
+environment: production
+destinations:
+  - type: target_integration
+    id: int-wh-01
+    label: "Webhooks: Release alerts"  # keep
+---
+# yaml-language-server: $schema=../schema/scheduled-report.schema.json
+report_name: "Release health"
+send_at: "17:30"
+included_range_days: 1
+status: active
+environment: sandbox
+destinations:
+  - type: target_integration
+    id: int-slack-02
+"""
+
+
+def changed_lines(old: str, new: str) -> tuple[list[str], list[str]]:
+    """The lines removed and added between two texts (everything else is the same bytes)."""
+    removed, added = [], []
+    for line in difflib.ndiff(old.splitlines(keepends=True), new.splitlines(keepends=True)):
+        if line.startswith("- "):
+            removed.append(line[2:])
+        elif line.startswith("+ "):
+            added.append(line[2:])
+    return removed, added
+
+
+def seed(emulator: Emulator, folder: Path) -> dict[str, str]:
+    """The remote reports of every shipped file, as apply would create them; name -> id."""
+    from reportsync.validate import load_desired
+
+    ids = {}
+    for spec in load_desired(folder):
+        ids[f"{spec.identity[1]}/{spec.identity[0]}"] = emulator.add_report(dict(spec.payload))["id"]
+    return ids
+
+
+def project(tmp_path: Path, text: str | None = None) -> Path:
+    shutil.copytree(SHIPPED, tmp_path / "reports")
+    if text is not None:
+        (tmp_path / "reports" / "release-health.yaml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_refresh_rewrites_only_the_differing_values(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any
+) -> None:
+    root = project(tmp_path, MULTI)
+    ids = seed(emulator, root / "reports")
+    before = {p.name: p.read_text(encoding="utf-8") for p in (root / "reports").iterdir()}
+    emulator.update_report(ids["Release health/sandbox"], {"send_at": "18:00", "status": "draft"})
+    emulator.update_report(ids["Release health/production"], {"included_range_days": 3})
+    emulator.update_report(ids["Daily revenue/production"], {"send_at": "06:30"})
+
+    dry = cli("refresh", "--dry-run", env=env, cwd=root)
+    assert dry.code == 0, dry.err
+    assert '-send_at: "17:30"' in dry.out and '+send_at: "18:00"' in dry.out
+    assert "Dry run: 2 file(s)" in dry.out
+    assert {p.name: p.read_text(encoding="utf-8") for p in (root / "reports").iterdir()} == before
+
+    result = cli("refresh", env=env, cwd=root)
+    assert result.code == 0, result.err
+    assert "Refreshed 2 file(s)" in result.out and "shows no changes for them" in result.out
+    after = {p.name: p.read_text(encoding="utf-8") for p in (root / "reports").iterdir()}
+    assert after["growth-snapshot.yaml"] == before["growth-snapshot.yaml"]
+    assert changed_lines(before["release-health.yaml"], after["release-health.yaml"]) == (
+        ["included_range_days: 1\n", 'send_at: "17:30"\n', "status: active\n"],
+        ["included_range_days: 3\n", 'send_at: "18:00"\n', "status: draft\n"],
+    )
+    assert changed_lines(before["daily-revenue.yaml"], after["daily-revenue.yaml"]) == (
+        ['send_at: "06:00"\n'],
+        ['send_at: "06:30"\n'],
+    )
+    plan = cli("plan", "--detailed-exitcode", env=env, cwd=root)
+    assert plan.code == 0, plan.out
+    assert "No changes." in plan.out
+
+
+def test_refresh_adds_and_removes_destinations_keeping_the_others(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any
+) -> None:
+    root = project(tmp_path)
+    ids = seed(emulator, root / "reports")
+    emulator.update_report(
+        ids["Growth snapshot/production"],
+        {
+            "destinations": [
+                {"type": "target_integration", "id": "int-wh-01"},
+                {"type": "target_integration", "id": "int-wh-02"},
+            ]
+        },
+    )
+    old = (root / "reports" / "growth-snapshot.yaml").read_text(encoding="utf-8")
+    result = cli("refresh", env=env, cwd=root)
+    assert result.code == 0, result.err
+    new = (root / "reports" / "growth-snapshot.yaml").read_text(encoding="utf-8")
+    head = old.split("destinations:")[0]
+    assert new == head + (
+        "destinations:\n"
+        "  - type: target_integration\n"
+        "    id: int-wh-01\n"
+        '    label: "Webhooks: Release alerts"\n'
+        "  - type: target_integration\n"
+        "    id: int-wh-02\n"
+        '    label: "Webhooks: Finance data lake"\n'
+    )
+    assert cli("plan", "--detailed-exitcode", env=env, cwd=root).code == 0
+
+
+def test_refresh_target_and_nothing_to_do(tmp_path: Path, cli: Any, emulator: Emulator, env: Any) -> None:
+    root = project(tmp_path)
+    ids = seed(emulator, root / "reports")
+    assert "Nothing to refresh" in cli("refresh", env=env, cwd=root).out
+    emulator.update_report(ids["Daily revenue/production"], {"send_at": "06:30"})
+    emulator.update_report(ids["Growth snapshot/production"], {"send_at": "09:30"})
+    result = cli("refresh", "--target", "Daily*", env=env, cwd=root)
+    assert result.code == 0 and "Refreshed 1 file(s)" in result.out
+    plan = cli("plan", env=env, cwd=root)
+    assert "Growth snapshot" in plan.out and "Daily revenue" not in plan.out.split("Plan:")[0]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "written"),
+    [
+        ("a", "Weekly", "Weekly"),
+        ("'a'", "Weekly", "'Weekly'"),
+        ('"a"', "Weekly", '"Weekly"'),
+        ("'a'", "it's", "'it''s'"),
+        ("a", "on", '"on"'),
+        ("a", "08:30", '"08:30"'),
+        ("a", "x: y", '"x: y"'),
+        ("a", "line\u2028break", '"line\\Lbreak"'),
+    ],
+)
+def test_new_values_read_back_as_text(old: str, new: str, written: str) -> None:
+    text = f"report_name: {old}\n"
+    out = rewrite(text, {1: {"report_name": new}}, "f.yaml")
+    assert out == f"report_name: {written}\n"
+    assert parse_documents(out, "f.yaml")[0].data == {"report_name": new}
+    assert styled("x", 7) == 7
+
+
+def test_a_layout_that_cannot_be_kept_is_refused() -> None:
+    odd = "report_name: a\ndestinations:\n   -  type: t\n      id: x\n"
+    with pytest.raises(LayoutError, match="edit the differing values by hand"):
+        rewrite(odd, {1: {"report_name": "b"}}, "f.yaml")
+
+
+def test_import_does_not_claim_no_changes_while_other_files_differ(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any
+) -> None:
+    root = project(tmp_path)
+    ids = seed(emulator, root / "reports")
+    emulator.update_report(ids["Daily revenue/production"], {"send_at": "06:30"})
+    emulator.add_report(report("Made in the dashboard"))
+    result = cli("import", env=env, cwd=root)
+    assert result.code == 0, result.err
+    assert "shows no changes for them," in result.out
+    assert "but 1 other change for files already in reports/" in result.out
+    assert "`reportsync plan` shows no changes." not in result.out
+
+
+def test_a_file_refresh_cannot_keep_is_named_and_the_others_are_refreshed(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any
+) -> None:
+    root = project(tmp_path)
+    odd = root / "reports" / "weekly-sandbox-digest.yaml"
+    odd.write_text(
+        odd.read_text(encoding="utf-8").replace("  - type", "   -   type").replace("    id", "       id")
+    )
+    ids = seed(emulator, root / "reports")
+    before = odd.read_bytes()
+    emulator.update_report(ids["Weekly sandbox digest/sandbox"], {"status": "active"})
+    emulator.update_report(ids["Daily revenue/production"], {"send_at": "06:30"})
+    result = cli("refresh", env=env, cwd=root)
+    assert result.code == 1
+    assert "reports/weekly-sandbox-digest.yaml: its layout cannot be kept byte for byte" in result.err
+    assert "Refreshed 1 file(s)" in result.out and "1 file(s) could not be rewritten" in result.out
+    assert odd.read_bytes() == before
+    assert 'send_at: "06:30"' in (root / "reports" / "daily-revenue.yaml").read_text(encoding="utf-8")
+
+
+def test_a_file_changed_since_it_was_read_is_left_untouched(tmp_path: Path) -> None:
+    from reportsync.commands.refresh import FileRefresh, write_back
+
+    path = tmp_path / "a.yaml"
+    path.write_text("edited meanwhile\n", encoding="utf-8")
+    why = write_back(FileRefresh(str(path), "as read\n", "new\n", ()))
+    assert why is not None and "changed during the refresh" in why
+    assert path.read_text(encoding="utf-8") == "edited meanwhile\n"
+    assert write_back(FileRefresh(str(path), "edited meanwhile\n", "new\n", ())) is None
+    assert path.read_text(encoding="utf-8") == "new\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.yaml"]  # no temporary file left

@@ -1,0 +1,62 @@
+"""`reportsync show`: one remote report as the YAML a file would hold, with its id, runs and file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from helpers import report, write_reports
+
+from reportsync.emulator import Emulator
+
+
+def test_show_by_name_prints_the_file_a_report_would_be(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any
+) -> None:
+    made = emulator.add_report(report("Daily revenue", send_at="06:30"))
+    write_reports(tmp_path / "reports", [report("Daily revenue", send_at="06:00")])
+    result = cli("show", "Daily revenue", env=env, cwd=tmp_path)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0] == f'# "Daily revenue" (production) id {made["id"]}, {made["runs"]} runs'.replace(
+        " 1 runs", " 1 run"
+    )
+    assert "# managed by reports/r0000.yaml:1" in lines
+    data = yaml.safe_load(result.out)
+    assert data["id"] == made["id"] and data["send_at"] == "06:30"
+    # the text is a valid report file: pasted into reports/, plan shows no changes for it
+    (tmp_path / "reports" / "r0000.yaml").write_text(result.out, encoding="utf-8")
+    assert "No changes. Remote reports match" in cli("plan", env=env, cwd=tmp_path).out
+
+
+def test_show_by_id_both_environments_and_json(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any
+) -> None:
+    prod = emulator.add_report(report("Twin"))
+    sand = emulator.add_report(report("Twin", environment="sandbox"))
+    both = cli("show", "Twin", env=env, cwd=tmp_path)
+    assert both.code == 0
+    assert [d["id"] for d in yaml.safe_load_all(both.out)] == [prod["id"], sand["id"]]
+    assert "no file manages it" in both.out
+    one = cli("show", "Twin", "--environment", "sandbox", env=env, cwd=tmp_path)
+    assert yaml.safe_load(one.out)["id"] == sand["id"]
+    by_id = json.loads(cli("show", "--id", prod["id"], "--format", "json", env=env, cwd=tmp_path).out)
+    assert by_id[0]["id"] == prod["id"] and by_id[0]["file"]["report_name"] == "Twin"
+    assert by_id[0]["managed_by"] is None
+
+
+def test_show_explains_what_it_cannot_find(tmp_path: Path, cli: Any, emulator: Emulator, env: Any) -> None:
+    emulator.add_report(report("Daily revenue"))
+    missing = cli("show", "Daily revenu", env=env, cwd=tmp_path)
+    assert missing.code == 1
+    assert 'no remote report is named "Daily revenu"; did you mean "Daily revenue"?' in missing.err
+    wrong_env = cli("show", "Daily revenue", "--environment", "sandbox", env=env, cwd=tmp_path)
+    assert 'no remote report "Daily revenue" in sandbox, only in production' in wrong_env.err
+    no_id = cli("show", "--id", "nope", env=env, cwd=tmp_path)
+    assert no_id.code == 1 and "404" in no_id.err
+    bad_id = cli("show", "--id", "a b", env=env, cwd=tmp_path)
+    assert bad_id.code == 1 and '"a b" is not a valid report id' in bad_id.err
+    neither = cli("show", env=env, cwd=tmp_path)
+    assert neither.code == 1 and "show needs a report name or --id ID" in neither.err
