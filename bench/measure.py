@@ -205,7 +205,7 @@ def octodns(n: int, reps: int) -> Median | None:
 
 PHASES = {
     "imports (all modules)": ("<frozen importlib._bootstrap>", "_find_and_load"),
-    "load_desired (find, read, parse, check files)": ("reportsync/validate.py", "load_desired"),
+    "load_desired (find, read, parse, check files)": ("reportsync/validate.py", "collect_all"),
     "list_reports (GET pages)": ("reportsync/client.py", "list_reports"),
     "list_destinations": ("reportsync/client.py", "list_destinations"),
     "build_plan": ("reportsync/plan.py", "build_plan"),

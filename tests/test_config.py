@@ -55,12 +55,13 @@ ignore: ["Legacy *", "Manual ?"]
         max_change_percent=50.0,
         min_existing=3,
         ignore=("Legacy *", "Manual ?"),
+        root=str(tmp_path),
     )
 
 
 def test_defaults_for_unset_keys(tmp_path: Path) -> None:
     (project,) = load_config(config(tmp_path, "prune: false\n"))
-    assert project == Project(reports=str(tmp_path / "reports"))
+    assert project == Project(reports=str(tmp_path / "reports"), root=str(tmp_path))
 
 
 def test_several_projects_in_file_order(tmp_path: Path) -> None:
@@ -82,6 +83,7 @@ projects:
 def test_reports_folder_is_relative_to_the_config_file(tmp_path: Path) -> None:
     sub = tmp_path / "ops"
     sub.mkdir()
+    (tmp_path / ".git").mkdir()  # the repository holding ops/ and reports/
     (project,) = load_config(config(sub, "reports: ../reports\n"))
     assert project.reports == str(sub / ".." / "reports")
 

@@ -273,3 +273,29 @@ def test_serving_faults_from_a_real_process(serve: Any, tmp_path: Any) -> None:
     assert created["included_range_days"] == "7"
     status, _, answer = emu.call("PUT", f"/scheduled-reports/{created['id']}", report("second"))
     assert status == 200 and answer["error"]["code"] == "invalid_data"
+
+
+def test_rewrite_flags_parse_arm_and_print() -> None:
+    from reportsync.emulator import Emulator
+    from reportsync.emulator.cli import arm_faults, fault_lines
+
+    args = parse("--rewrite", "trim-names", "--rewrite", "nfc-names", "--rewrite", "range-as-string")
+    assert args.rewrite == ["trim-names", "nfc-names", "range-as-string"]
+    assert "fault: next 2 creates are stored twice" in fault_lines(parse("--twin-creates", "2"))
+    lines = fault_lines(args)
+    assert "fault: reports are stored with names trimmed of leading and trailing whitespace" in lines
+    assert 'fault: reports are stored with included_range_days as a string ("7")' in lines
+    with Emulator(seed=1) as emu:
+        arm_faults(emu.faults, args)
+        stored = emu.add_report(report(" Cafe\u0301 ", included_range_days=7))
+        assert (stored["report_name"], stored["included_range_days"]) == ("Café", "7")
+        emu.faults.clear()
+        assert emu.add_report(report(" x "))["report_name"] == " x "
+    with pytest.raises(ValueError, match="unknown rewrite"):
+        Emulator().faults.rewrite_stored("upper-case")
+
+
+def test_an_unknown_rewrite_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse("--rewrite", "upper-case")
+    assert "invalid choice" in capsys.readouterr().err

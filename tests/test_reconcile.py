@@ -102,7 +102,8 @@ def test_saved_plan_applies_exactly_and_refuses_when_stale(
     assert KEY not in plan_file.read_text()
     emulator.update_report(target["id"], {"send_at": "10:00"})  # someone edits it in the dashboard
     stale = run_cli("apply", str(plan_file), "--auto-approve", env=env)
-    assert stale.code == 3 and "changed since the plan was made" in stale.err
+    assert stale.code == 3 and "is not the plan the files and remote reports give now" in stale.err
+    assert 'change 1 (update "Edited"): before is' in stale.err
     assert identities(emulator)[("production", "Fresh")] == 0  # nothing applied
     plan(folder, env, "--out", str(plan_file))
     fresh = run_cli("apply", str(plan_file), "--auto-approve", env=env)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -11,7 +10,7 @@ from typing import Literal, Protocol
 
 from reportsync.errors import ApiError, ExitStatus, ReportsyncError
 from reportsync.models import Payload, RemoteReport, normalize
-from reportsync.plan import Change, Plan, fingerprint
+from reportsync.plan import Change, Plan
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -134,8 +133,7 @@ def _write(change: Change, api: ReportsApi, reserved: frozenset[str]) -> ChangeR
     assert change.remote_id is not None
     if change.action == "update":
         assert change.body is not None
-        report = api.replace_report(change.remote_id, change.body)
-        return ChangeResult(change, "applied", report.id)
+        return _checked(change, api.replace_report(change.remote_id, change.body), change.remote_id)
     try:
         api.delete_report(change.remote_id)
     except ApiError as exc:
@@ -149,7 +147,7 @@ def _create(change: Change, api: ReportsApi, reserved: frozenset[str]) -> Change
     assert change.body is not None
     key = str(uuid.uuid4())  # one key per planned create, reused if it is posted again
     try:
-        return ChangeResult(change, "applied", api.create_report(change.body, key).id)
+        return _checked(change, api.create_report(change.body, key))
     except ApiError as exc:
         if not exc.ambiguous:
             raise
@@ -160,7 +158,7 @@ def _create(change: Change, api: ReportsApi, reserved: frozenset[str]) -> Change
     except ApiError as exc:
         raise _unknown(first, f"re-reading to check failed: {exc.message}") from None
     if adopted is not None:
-        return ChangeResult(change, "applied", adopted.id, "adopted after an ambiguous create")
+        return _checked(change, adopted, note="adopted after an ambiguous create")
     if first.status is None or first.status < 500:
         # No (usable) answer (timeout, dropped connection): the server may still be creating it, so its
         # absence from a listing proves nothing. Never post blindly; the next run re-reads and decides.
@@ -170,7 +168,20 @@ def _create(change: Change, api: ReportsApi, reserved: frozenset[str]) -> Change
         report = api.create_report(change.body, key)
     except ApiError as exc:
         raise _unknown(exc, f"second attempt, after {first.message}") from None
-    return ChangeResult(change, "applied", report.id, "created on a second attempt")
+    return _checked(change, report, note="created on a second attempt")
+
+
+def _checked(
+    change: Change, answer: RemoteReport, expected_id: str | None = None, note: str = ""
+) -> ChangeResult:
+    """Applied when the server's answer holds what was sent; failed, naming both spellings, otherwise."""
+    from reportsync.verify import answer_mismatch
+
+    assert change.body is not None
+    mismatch = answer_mismatch(change.body, answer, expected_id)
+    if mismatch:
+        return ChangeResult(change, "failed", answer.id, f"{note}; {mismatch}" if note else mismatch)
+    return ChangeResult(change, "applied", answer.id, note)
 
 
 def _unknown(exc: ApiError, note: str) -> ApiError:
@@ -202,22 +213,3 @@ def find_by_identity(
     remote: Sequence[RemoteReport], change: Change, reserved: frozenset[str] = frozenset()
 ) -> list[RemoteReport]:
     return [r for r in remote if r.identity == change.identity and r.id not in reserved]
-
-
-def stale_changes(plan: Plan, remote: Sequence[RemoteReport]) -> list[str]:
-    """Why each change of a saved plan no longer fits the remote state (empty: the plan is fresh)."""
-    by_id = {r.id: r for r in remote}
-    reserved = frozenset(c.remote_id for c in plan.changes if c.remote_id)
-    reasons: list[str] = []
-    for change in plan.changes:
-        label = f"{change.action} {json.dumps(change.report_name, ensure_ascii=False)} ({change.environment})"
-        if change.action == "create":
-            if find_by_identity(remote, change, reserved):
-                reasons.append(f"{label}: a remote report with this name now exists")
-            continue
-        current = by_id.get(change.remote_id or "")
-        if current is None:
-            reasons.append(f"{label}: remote report {change.remote_id} no longer exists")
-        elif fingerprint(current.payload) != change.fingerprint:
-            reasons.append(f"{label}: remote report {change.remote_id} changed since the plan was made")
-    return reasons

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 CONFIG_FILE = "reportsync.yaml"
+CONFIG_SPELLINGS = ("reportsync.yaml", "reportsync.yml")  # in any letter case
 DEFAULT_PROJECT = "default"
 
 
@@ -31,6 +32,7 @@ class Project:
     max_change_percent: float = 30.0
     min_existing: int = 10
     ignore: tuple[str, ...] = ()
+    root: str = "."  # the repository (repository_of the config's folder, or of the working directory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +53,10 @@ def resolve_projects(overrides: Overrides = Overrides()) -> tuple[Project, ...]:
 
     Raises ConfigError for a named config that is missing, an unknown --project or a bad value.
     """
-    path = overrides.config or CONFIG_FILE
+    path = overrides.config or os.path.normpath(find_config("."))
     if overrides.config and not os.path.isfile(path):
         raise ConfigError(f"config file {overrides.config} not found")
-    projects = load_config(path) if os.path.isfile(path) else (Project(),)
+    projects = load_config(path) if os.path.isfile(path) else (Project(root=repository_of(".")),)
     if overrides.projects:
         unknown = sorted(set(overrides.projects) - {p.name for p in projects})
         if unknown:
@@ -62,6 +64,32 @@ def resolve_projects(overrides: Overrides = Overrides()) -> tuple[Project, ...]:
             raise ConfigError(f"no project named {', '.join(unknown)} in {path} (projects: {names})")
         projects = tuple(p for p in projects if p.name in overrides.projects)
     return tuple(_override(p, overrides, len(projects) > 1) for p in projects)
+
+
+def find_config(folder: str) -> str:
+    """The config file in `folder` under any spelling users write (reportsync.yaml/.yml, any case).
+
+    Returns the default name when there is none; ConfigError when two spellings are both there.
+    """
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.lower() in CONFIG_SPELLINGS)
+    except OSError:
+        names = []
+    if len(names) > 1:
+        raise ConfigError(f"{' and '.join(names)} are both present: keep one config file")
+    return os.path.join(folder, names[0]) if names else os.path.join(folder, CONFIG_FILE)
+
+
+def repository_of(folder: str) -> str:
+    """The repository a folder belongs to: its nearest ancestor holding `.git`, else the folder itself."""
+    here = os.path.realpath(folder or ".")
+    while True:
+        if os.path.exists(os.path.join(here, ".git")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return folder or "."
+        here = parent
 
 
 def _override(project: Project, overrides: Overrides, several: bool) -> Project:
@@ -96,10 +124,31 @@ def load_config(path: str) -> tuple[Project, ...]:
     """The projects a config file declares; ConfigError naming the file, line and column if it is wrong."""
     label = str(path)
     document = _read(path, label)
-    problems = config_problems(document)
+    base = os.path.dirname(path)
+    problems = config_problems(document) or _outside_problems(document, base)
     if problems:
         raise ConfigError(_headline(len(problems), label), tuple(problems))
-    return projects_of(document.data, os.path.dirname(path))
+    return projects_of(document.data, base)
+
+
+def _outside_problems(document: Document, base: str) -> list[Problem]:
+    """`reports:` folders that lead outside the repository (repository_of the config), links resolved."""
+    data = document.data
+    projects = data.get("projects") or {}
+    where: list[tuple[tuple[str, ...], Any]] = [(("projects", n, "reports"), s) for n, s in projects.items()]
+    where = where or [(("reports",), data)]
+    root = os.path.realpath(repository_of(base))
+    problems = []
+    for path, settings in where:
+        value = (settings or {}).get("reports")
+        if value is None:
+            continue
+        real = os.path.realpath(os.path.join(base, value))
+        if os.path.commonpath([real, root]) != root:
+            line, col = document.locate(path)
+            message = f"reports: {value!r} leads outside the repository ({root}); keep report files inside it"
+            problems.append(Problem(document.file, line, col, message))
+    return problems
 
 
 def _headline(count: int, label: str) -> str:
@@ -151,4 +200,5 @@ def project_of(name: str, settings: dict[str, Any], base: str) -> Project:
         max_change_percent=float(settings.get("max_change_percent", default.max_change_percent)),
         min_existing=settings.get("min_existing", default.min_existing),
         ignore=tuple(settings.get("ignore", default.ignore)),
+        root=repository_of(base),
     )

@@ -7,6 +7,7 @@ import re
 
 import yaml
 
+from reportsync.discover import REPORT_SUFFIXES as REPORT_SUFFIXES
 from reportsync.errors import LoadError, Problem
 from reportsync.models import Document, Position
 
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 MAX_FILE_BYTES = 1024 * 1024  # a report is a few hundred bytes; anything this big is a mistake
-REPORT_SUFFIXES = (".yaml", ".yml")
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _INT, _FLOAT, _TIMESTAMP = (f"tag:yaml.org,2002:{t}" for t in ("int", "float", "timestamp"))
@@ -156,15 +156,10 @@ def _fail(file: str, mark: Any, message: str) -> LoadError:
 
 
 def find_report_files(folder: str | os.PathLike[str]) -> list[str]:
-    """Every *.yaml/*.yml below folder, sorted, skipping hidden files and folders."""
-    found: list[str] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(
-            os.path.join(root, f) for f in files if f.endswith(REPORT_SUFFIXES) and not f.startswith(".")
-        )
-    found.sort(key=lambda name: name.split(os.sep))
-    return found
+    """Every report file below folder, sorted (the rules and the skipped entries: discover.discover)."""
+    from reportsync.discover import discover
+
+    return list(discover(os.fspath(folder)).files)
 
 
 def read_text(path: str | os.PathLike[str], label: str) -> str:

@@ -10,10 +10,17 @@ from fnmatch import fnmatchcase
 from reportsync.errors import PlanError, Problem
 from reportsync.messages import show as quoted
 from reportsync.models import DesiredReport, Destination, Identity, RemoteReport
+from reportsync.names import escaped, loose_name
 
 
 def matches(name: str, globs: Sequence[str]) -> bool:
-    return any(fnmatchcase(name, g) for g in globs)
+    """True when a name equals an entry, or matches it as a glob: "Revenue [EU]" means itself first."""
+    return any(name == g or fnmatchcase(name, g) for g in globs)
+
+
+def unmatched(globs: Sequence[str], names: Sequence[str]) -> list[str]:
+    """The entries (of --target or ignore:) that match none of `names`, in their given order."""
+    return [g for g in dict.fromkeys(globs) if not any(matches(n, (g,)) for n in names)]
 
 
 def match_reports(
@@ -39,6 +46,40 @@ def match_reports(
     if problems:
         raise PlanError(_summarise(problems), tuple(problems))
     return pairs
+
+
+def check_near_names(
+    desired: Sequence[DesiredReport], remote: Sequence[RemoteReport], pairs: dict[str, RemoteReport | None]
+) -> None:
+    """PlanError when a report to create equals an unmanaged remote one after trimming and NFC.
+
+    A server that stores names trimmed or composed would otherwise get a new copy on every apply.
+    """
+    claimed = {r.id for r in pairs.values() if r is not None}
+    loose: dict[tuple[str, str], list[RemoteReport]] = defaultdict(list)
+    for report in remote:
+        if report.id not in claimed:
+            env, name = report.identity
+            loose[(env, loose_name(name))].append(report)
+    problems: list[Problem] = []
+    for spec in desired:
+        env, name = spec.identity
+        if pairs.get(spec.where) is None and not spec.pinned_id:
+            found = loose.get((env, loose_name(name)), [])
+            if found:
+                problems.append(Problem(spec.file, spec.line, 0, _near_text(name, found)))
+    if problems:
+        raise PlanError(_summarise(problems), tuple(problems))
+
+
+def _near_text(name: str, found: list[RemoteReport]) -> str:
+    first = found[0]
+    return (
+        f"report_name {escaped(name)} would be created beside remote report {escaped(first.identity[1])} "
+        f"(id {first.id}), the same name once trimmed and in Unicode NFC, as a server may store it; "
+        f"to manage that report, add `id: {first.id}` to the file and write its name as "
+        f"{escaped(first.identity[1])}"
+    )
 
 
 def _match_problem(spec: DesiredReport, found: list[RemoteReport]) -> Problem | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from reportsync.contract import unknown_fields
-from reportsync.match import check_destinations, match_reports, matches
+from reportsync.match import check_destinations, check_near_names, match_reports, matches
 from reportsync.models import (
     DesiredReport,
     Destination,
@@ -124,6 +124,7 @@ def build_plan(
         s for s in desired if not options.targets or matches(s.payload["report_name"], options.targets)
     ]
     pairs = match_reports(desired, remote)
+    check_near_names(desired, remote, pairs)
     changes: list[Change] = []
     unchanged = 0
     labels = {(d.type, d.id): d.label for d in destinations}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 from reportsync import messages
 from reportsync.errors import InvalidFilesError, LoadError, Problem
 from reportsync.fastcheck import is_valid_report
-from reportsync.loader import find_report_files, load_file
+from reportsync.loader import load_file
 from reportsync.models import DesiredReport, Document, api_body
 from reportsync.schema import REPORT_SCHEMA, load_schema
 
@@ -189,6 +190,25 @@ def cross_check(specs: Sequence[DesiredReport]) -> list[Problem]:
     return problems
 
 
+def name_warnings(specs: Sequence[DesiredReport]) -> list[Problem]:
+    """Names a server may store differently than written (outer spaces, non-NFC, controls): warnings."""
+    from reportsync.names import escaped, loose_name, name_oddities
+
+    warnings: list[Problem] = []
+    seen: dict[tuple[str, str], DesiredReport] = {}
+    for spec in specs:
+        env, name = spec.identity
+        odd = name_oddities(name)
+        if odd:
+            text = f"report_name {escaped(name)} has {' and '.join(odd)}; a server may store it otherwise"
+            warnings.append(Problem(spec.file, spec.line, 0, text))
+        first = seen.setdefault((env, loose_name(name)), spec)
+        if first.identity != spec.identity:  # an exact repeat is already an error
+            text = f"report_name {escaped(name)} ({env}) differs from {first.where} only in spaces or form"
+            warnings.append(Problem(spec.file, spec.line, 0, text))
+    return warnings
+
+
 def display_path(path: str) -> str:
     try:
         return os.path.relpath(path)
@@ -196,33 +216,74 @@ def display_path(path: str) -> str:
         return path
 
 
-def collect(folder: str | os.PathLike[str]) -> tuple[list[DesiredReport], list[Problem], int]:
-    """Load and check every report file: (specs, all problems, files read)."""
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """What reading a reports folder found: reports, problems, files read, and entries not read."""
+
+    specs: list[DesiredReport]
+    problems: list[Problem]
+    files: int
+    skipped: list[Problem]  # each names an entry and why it was not read: never an error, never quoted
+
+
+def collect_all(folder: str | os.PathLike[str], root: str | None = None) -> Collected:
+    """Load and check every report file; links may lead anywhere inside `root` (the repository)."""
+    from reportsync.discover import discover
+
     folder = os.path.normpath(folder)  # "reports/" and "./reports" name files as "reports" does
     if not os.path.isdir(folder):
         message = "reports folder not found" if not os.path.exists(folder) else "not a folder"
-        return [], [Problem(display_path(folder), 0, 0, message)], 0
+        return Collected([], [Problem(display_path(folder), 0, 0, message)], 0, [])
+    found = discover(folder, root)
     specs: list[DesiredReport] = []
     declarations: list[DesiredReport] = []
     problems: list[Problem] = []
-    files = find_report_files(folder)
     prefix, shown = len(folder), display_path(folder)  # one relpath for the folder, not per file
-    for path in files:
+
+    def label(path: str) -> str:
+        return os.path.join(shown, path[prefix:].lstrip(os.sep))
+
+    for path in found.files:
         try:
-            documents = load_file(path, os.path.join(shown, path[prefix:].lstrip(os.sep)))
+            documents = load_file(path, label(path))
         except LoadError as exc:
             problems.append(exc.problem)
             continue
         for document in documents:
-            spec, found = check_document(document)
-            problems.extend(found)
+            spec, wrong = check_document(document)
+            problems.extend(wrong)
             if spec is not None:
                 specs.append(spec)
             declaration = spec or declared(document)
             if declaration is not None:
                 declarations.append(declaration)
     problems.extend(cross_check(declarations))
-    return specs, problems, len(files)
+    skipped = [Problem(_safe(label(s.path)), 0, 0, f"not read: {s.reason}") for s in found.skipped]
+    return Collected(specs, problems, len(found.files), skipped)
+
+
+def _safe(name: str) -> str:
+    """A file name shown as it is, or escaped when it holds characters a reader cannot see."""
+    from reportsync.names import escaped
+
+    shown = escaped(name)
+    return name if shown == f'"{name}"' else shown
+
+
+def collect(folder: str | os.PathLike[str]) -> tuple[list[DesiredReport], list[Problem], int]:
+    """Load and check every report file: (specs, all problems, files read)."""
+    found = collect_all(folder)
+    return found.specs, found.problems, found.files
+
+
+def load_project_files(
+    folder: str | os.PathLike[str], root: str | None = None
+) -> tuple[tuple[DesiredReport, ...], tuple[Problem, ...]]:
+    """The desired state and the entries not read, or InvalidFilesError carrying every problem found."""
+    found = collect_all(folder, root)
+    if found.problems:
+        raise InvalidFilesError(tuple(found.problems))
+    return tuple(found.specs), tuple(found.skipped)
 
 
 def declared(document: Document) -> DesiredReport | None:
@@ -242,7 +303,4 @@ def declared(document: Document) -> DesiredReport | None:
 
 def load_desired(folder: str | os.PathLike[str]) -> tuple[DesiredReport, ...]:
     """The desired state, or InvalidFilesError carrying every problem found."""
-    specs, problems, _ = collect(folder)
-    if problems:
-        raise InvalidFilesError(tuple(problems))
-    return tuple(specs)
+    return load_project_files(folder)[0]

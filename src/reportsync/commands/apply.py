@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from dataclasses import replace
 
-from reportsync.apply import (
-    INTERRUPTED,
-    ApplyInterrupted,
-    ApplyResult,
-    ChangeResult,
-    apply_plan,
-    stale_changes,
-)
+from reportsync.apply import INTERRUPTED, ApplyInterrupted, ApplyResult, ChangeResult, apply_plan
 from reportsync.client import Client
 from reportsync.commands import projects_of
-from reportsync.commands.plan import ProjectPlan, guard_thresholds, make_plan, show_plans
+from reportsync.commands.plan import (
+    ProjectPlan,
+    ProjectState,
+    guard_thresholds,
+    plan_options,
+    plan_state,
+    read_states,
+    refuse_shared_keys,
+    refuse_shared_remote,
+    show_plans,
+)
 from reportsync.config import Project
 from reportsync.connection import open_clients
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, Problem, SafetyError
 from reportsync.escape import shown
 from reportsync.plan import Plan
-from reportsync.pool import in_order
 from reportsync.render import by_project, code_span, json_text, project_heading, quoted
 from reportsync.render.result import (
     interrupted_text,
@@ -37,18 +39,28 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from argparse import Namespace
 
+    from reportsync.planfile import SavedPlan
+
 
 def run(args: Namespace, console: Console) -> int:
     """Plan every project, show every plan, confirm once, then apply project by project."""
     projects = projects_of(args)
     if args.plan_file and len(projects) > 1:
         raise SafetyError("a plan file holds one project's plan: add --project NAME")
+    refuse_shared_keys(args, console)
+    saved = saved_plan(args.plan_file, projects[0]) if args.plan_file else None
+    if saved is not None and saved.reports and not args.reports:
+        projects = (replace(projects[0], reports=saved.reports),)  # the folder the plan was made from
     outcomes: list[tuple[Project, ApplyResult]] = []
     with open_clients(projects, console, args.emulator, args.timeout) as clients:
-        pairs = list(zip(projects, clients, strict=True))
-        # Every project's plan is read at the same time; the applies then run one project after another,
-        # so that Ctrl-C (which reaches only this thread) stops every project's writes.
-        staged = list(zip(in_order([stager(p, c, args, console) for p, c in pairs]), clients, strict=True))
+        # Every project is read at the same time; the writes then go project by project, so that Ctrl-C
+        # (which only this thread receives) stops every project's writes.
+        read = [(s, c) for (s, _), c in zip(read_states(projects, clients, console), clients, strict=True)]
+        if not args.emulator:  # each project's demo emulator holds the same demo reports
+            refuse_shared_remote([s for s, _ in read])
+        staged = [
+            (ProjectPlan(s.project, planned(s, c, args, saved, console), c.api_url), c) for s, c in read
+        ]
         if args.format == "text":
             show_plans([p for p, _ in staged], args, console, summary=False)
         guard_thresholds([p for p, _ in staged], args)
@@ -66,7 +78,11 @@ def run(args: Namespace, console: Console) -> int:
                 outcomes.append((p.project, exc.result))
                 rest = [q for q, _ in staged[len(outcomes) :]]
                 return report_interrupted(outcomes, rest, args, console)
-            outcomes.append((p.project, result))
+            checked = reread(result, client, console)
+            for row, row_checked in zip(result.results, checked.results, strict=True):
+                if row_checked is not row:  # shown once more: what the re-read found
+                    counter.show_again(row_checked)
+            outcomes.append((p.project, checked))
     report_results(outcomes, args, console)
     failed = any(r.failed or r.skipped for _, r in outcomes)
     return ExitStatus.PARTIAL if failed else ExitStatus.OK
@@ -87,8 +103,15 @@ class Progress:
     def show(self, result: ChangeResult) -> None:
         with self.lock:
             self.done += 1
-            line = progress_line(self.done, self.total, result)
-            self.console.print(line) if self.to_out else self.console.info(line)
+            self._line(progress_line(self.done, self.total, result))
+
+    def show_again(self, result: ChangeResult) -> None:
+        """A row whose outcome changed after it was shown (the closing re-read found otherwise)."""
+        with self.lock:
+            self._line(result_row(result).strip())
+
+    def _line(self, line: str) -> None:
+        self.console.print(line) if self.to_out else self.console.info(line)
 
 
 def report_interrupted(
@@ -110,39 +133,59 @@ def report_interrupted(
     return ExitStatus.INTERRUPTED
 
 
-def stager(project: Project, client: Client, args: Namespace, console: Console) -> Callable[[], ProjectPlan]:
-    """The project's plan (saved or made now), to be read on a worker thread."""
-
-    def stage() -> ProjectPlan:
-        if args.plan_file:
-            plan = saved_plan(args.plan_file, client, console, project)
-        else:
-            plan = make_plan(project, client, args, console)
-        return ProjectPlan(project, plan, client.api_url)
-
-    return stage
-
-
-def saved_plan(path: str, client: Client, console: Console, project: Project) -> Plan:
-    """The plan saved in `path`; SafetyError if it was made elsewhere or the remote state moved since."""
+def saved_plan(path: str, project: Project) -> SavedPlan:
+    """The plan file's content, checked to be for this project; ReportsyncError, SafetyError."""
     from reportsync.planfile import load_plan
 
-    plan, api_url, made_for = load_plan(path)
-    if made_for != project.name:
+    saved = load_plan(path)
+    if saved.project != project.name:
         raise SafetyError(
-            f"{path} was made for project {quoted(made_for)}, not {quoted(project.name)}: add --project"
+            f"{path} was made for project {quoted(saved.project)}, not {quoted(project.name)}: add --project"
         )
-    if api_url.rstrip("/") != client.api_url.rstrip("/"):
-        raise SafetyError(f"{path} was made against {api_url}, not {client.api_url}: make a new plan")
-    console.info(f"Checking that the remote reports have not changed since {path} was made...")
-    stale = stale_changes(plan, client.list_reports())
-    if stale:
+    return saved
+
+
+def planned(
+    state: ProjectState, client: Client, args: Namespace, saved: SavedPlan | None, console: Console
+) -> Plan:
+    """The plan to apply: made now, or (with PLAN_FILE) made now with the file's options and equal to it."""
+    if saved is None:
+        return plan_state(state, plan_options(state.project, args), console)
+    from reportsync.planfile import first_difference
+
+    path = args.plan_file
+    if saved.api_url.rstrip("/") != client.api_url.rstrip("/"):
+        raise SafetyError(f"{path} was made against {saved.api_url}, not {client.api_url}: make a new plan")
+    console.info(f"Planning again to check that {path} is still the plan that was reviewed...")
+    fresh = plan_state(state, saved.plan.options, console)
+    difference = first_difference(saved.plan, fresh)
+    if difference:
         raise SafetyError(
-            f"{path} is stale, nothing was applied: "
-            + "; ".join(stale)
-            + ". Run `reportsync plan --out` again."
+            f"{path} is not the plan the files and remote reports give now, nothing was applied: "
+            f"{difference}. Run `reportsync plan --out` again and review it."
         )
-    return plan
+    return fresh  # what is shown and sent is computed from the files, not read from the plan file
+
+
+def reread(result: ApplyResult, client: Client, console: Console) -> ApplyResult:
+    """The result checked against one fresh listing: a change the server does not show has failed.
+
+    When the listing cannot be read, every applied change is unconfirmed and counted as failed.
+    """
+    from reportsync.errors import ApiError
+    from reportsync.verify import unconverged
+
+    if not any(r.status == "applied" for r in result.results):
+        return result
+    console.info("Re-reading the remote reports to check that every change holds...")
+    try:
+        return unconverged(result, client.list_reports())
+    except ApiError as exc:
+        why = f"applied, but re-reading to check it failed: {exc.message}"
+        rows = (
+            replace(r, status="failed", message=why) if r.status == "applied" else r for r in result.results
+        )
+        return ApplyResult(tuple(rows))
 
 
 def confirm(args: Namespace, console: Console) -> None:

@@ -54,7 +54,7 @@ def run(args: Namespace, console: Console) -> int:
 def import_project(project: Project, client: Client, args: Namespace, console: Console) -> ImportOutcome:
     """What import would write for one project; nothing is written here."""
     folder = Path(project.reports)
-    desired = desired_or_none(folder)
+    desired = desired_or_none(project, console)
     console.info(f"Read {len(desired)} report(s) from {project.reports}/; reading remote reports...")
     reports = client.list_reports()
     destinations = client.list_destinations()
@@ -74,11 +74,26 @@ def import_project(project: Project, client: Client, args: Namespace, console: C
     return ImportOutcome(project, files, skipped + invalid, ignored, bool(args.dry_run), pending)
 
 
-def desired_or_none(folder: Path) -> tuple[DesiredReport, ...]:
-    """The report files' desired reports; none when the folder does not exist yet (import creates it)."""
-    from reportsync.validate import load_desired
+def desired_or_none(project: Project, console: Console) -> tuple[DesiredReport, ...]:
+    """The report files' desired reports; none when the folder does not exist yet (import creates it).
 
-    return load_desired(folder) if folder.exists() else ()
+    SafetyError when an entry under the folder was not read: it may declare a report that import
+    would then write a second file for.
+    """
+    from reportsync.errors import SafetyError
+    from reportsync.validate import load_project_files
+
+    if not Path(project.reports).exists():
+        return ()
+    desired, skipped = load_project_files(project.reports, project.root)
+    for entry in skipped:
+        console.info(f"Warning: {entry}")
+    if skipped:
+        raise SafetyError(
+            f"{len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'} under {project.reports}/ not read: "
+            "import cannot tell which reports they declare; nothing was written"
+        )
+    return desired
 
 
 def selected(u: Unmanaged, args: Namespace) -> bool:

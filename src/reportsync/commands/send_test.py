@@ -14,7 +14,7 @@ from reportsync.match import match_reports
 from reportsync.models import DesiredReport, RemoteReport
 from reportsync.render import json_text, quoted
 from reportsync.render.listing import send_test_text
-from reportsync.validate import load_desired
+from reportsync.validate import load_project_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def run(args: Namespace, console: Console) -> int:
 
 def find_managed(args: Namespace, projects: tuple[Project, ...]) -> tuple[Project, DesiredReport]:
     """The one report file named NAME (in --environment), or ReportsyncError saying what to add."""
-    everything = [(p, d) for p in projects for d in load_desired(p.reports)]
+    everything = [(p, d) for p in projects for d in load_project_files(p.reports, p.root)[0]]
     named = [(p, d) for p, d in everything if d.payload["report_name"] == args.name]
     found = [(p, d) for p, d in named if not args.environment or d.payload["environment"] == args.environment]
     if len(found) == 1:
@@ -80,7 +80,7 @@ def _not_found(
 
 def remote_of(project: Project, desired: DesiredReport, client: Client) -> RemoteReport:
     """The remote report the file manages; ReportsyncError when it does not exist yet."""
-    pairs = match_reports(load_desired(project.reports), client.list_reports())
+    pairs = match_reports(load_project_files(project.reports, project.root)[0], client.list_reports())
     found = pairs.get(desired.where)
     if found is None:
         env, name = desired.identity

@@ -6,7 +6,7 @@ from reportsync.commands import projects_of
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, Problem
 from reportsync.render.listing import validate_json, validate_summary
-from reportsync.validate import collect
+from reportsync.validate import collect_all, name_warnings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,10 +18,12 @@ def run(args: Namespace, console: Console) -> int:
     reports, files = 0, 0
     problems: list[Problem] = []
     for project in projects_of(args):
-        found, wrong, count = collect(project.reports)
-        reports += len(found)
-        problems += wrong
-        files += count
+        found = collect_all(project.reports, project.root)
+        for warning in found.skipped + name_warnings(found.specs):
+            console.info(f"Warning: {warning}")
+        reports += len(found.specs)
+        problems += found.problems
+        files += found.files
     if args.format == "json":
         from reportsync.render import json_text
 

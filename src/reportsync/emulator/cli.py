@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from reportsync.constants import EMULATOR_DEMO_KEY, KEY_ENV, RESTART_HEADER, URL_ENV
+from reportsync.emulator.faults import REWRITES
 from reportsync.emulator.flags import (
     CallFault,
     ListingFault,
@@ -106,6 +107,19 @@ def _add_call_faults(group: argparse._ArgumentGroup) -> None:
         action="append",
         help="matching calls drop the connection unanswered, COUNT times (default 1; repeatable)",
     )
+    add(
+        "--twin-creates",
+        metavar="N",
+        type=_count,
+        help="the next N creates are stored twice, as if another writer created the same report",
+    )
+    add(
+        "--rewrite",
+        choices=REWRITES,
+        action="append",
+        help="store reports rewritten: names trimmed, names as NFC, included_range_days as a string "
+        "(repeatable)",
+    )
 
 
 def arm_faults(faults: Faults, args: argparse.Namespace) -> None:
@@ -127,6 +141,10 @@ def arm_faults(faults: Faults, args: argparse.Namespace) -> None:
     for rule in args.reset_connections or ():
         faults.reset_connections(rule.method, rule.glob, rule.count)
     arm_serving(faults, args)
+    if args.rewrite:
+        faults.rewrite_stored(*args.rewrite)
+    if args.twin_creates:
+        faults.twin_creates(args.twin_creates)
 
 
 def fault_lines(args: argparse.Namespace) -> list[str]:
@@ -144,7 +162,19 @@ def fault_lines(args: argparse.Namespace) -> list[str]:
         lines.append(f"{_next(n, 'create')} {'is' if n == 1 else 'are'} stored, then the connection drops")
     lines += [_call_line(rule) for rule in args.reset_connections or ()]
     lines += serving_lines(args)
+    if args.twin_creates:
+        lines.append(
+            f"{_next(args.twin_creates, 'create')} {'is' if args.twin_creates == 1 else 'are'} stored twice"
+        )
+    lines += [f"reports are stored with {_REWRITE_LINES[kind]}" for kind in dict.fromkeys(args.rewrite or ())]
     return [f"fault: {line}" for line in lines] + [f"mode: {line}" for line in _mode_lines(args)]
+
+
+_REWRITE_LINES = {
+    "trim-names": "names trimmed of leading and trailing whitespace",
+    "nfc-names": "names in Unicode NFC",
+    "range-as-string": 'included_range_days as a string ("7")',
+}
 
 
 def _next(count: int, noun: str) -> str:

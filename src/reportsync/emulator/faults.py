@@ -4,15 +4,19 @@ and the serving faults: slow-drip and oversized or compressed bodies, raw bodies
 from __future__ import annotations
 
 import fnmatch
-import gzip
 import json
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from reportsync.emulator.bodies import bloated, shaped
+
 RESTART = "restart"
+# What a server may do to a report it stores (the written body is accepted, the stored one differs).
+REWRITES = ("trim-names", "nfc-names", "range-as-string")
 
 
 @dataclass
@@ -96,6 +100,8 @@ class Faults:
         self._bucket: _Bucket | None = None
         self._rules: list[_Rule] = []
         self._ambiguous = 0
+        self._rewrites: set[str] = set()
+        self._twins = 0
         self.error = InjectedError()
         # How the emulator waits between drips; a test shares its virtual clock's sleep (never waits).
         self.sleep: Callable[[float], None] = time.sleep
@@ -182,6 +188,19 @@ class Faults:
         with self._lock:
             self._empty_pages += count
 
+    def twin_creates(self, n: int) -> None:
+        """The next n creates are stored twice, as when another writer creates the same report at once."""
+        with self._lock:
+            self._twins += n
+
+    def rewrite_stored(self, *kinds: str) -> None:
+        """Turn on storage rewrites (REWRITES): names trimmed or made NFC, included_range_days a string."""
+        unknown = set(kinds) - set(REWRITES)
+        if unknown:
+            raise ValueError(f"unknown rewrite {sorted(unknown)}; known: {', '.join(REWRITES)}")
+        with self._lock:
+            self._rewrites.update(kinds)
+
     def error_text(
         self,
         message: str = DEFAULT_MESSAGE,
@@ -196,6 +215,8 @@ class Faults:
 
     def clear(self) -> None:
         with self._lock:
+            self._rewrites.clear()
+            self._twins = 0
             self.error = InjectedError()
             self.fields.clear()
             self._writable.clear()
@@ -250,36 +271,23 @@ class Faults:
 
     def body(self, method: str, path: str, data: Any) -> tuple[bytes, dict[str, str], tuple[int, float]]:
         """The bytes to send for `data` (JSON-able), extra headers, and a drip's (bytes per step, seconds)."""
-        data = self._shaped(data)
+        with self._lock:
+            data = shaped(data, dict(self.fields), self.omit_labels)
         raw = self._take(("raw",), lambda r: r.matches(method, path))
         payload = raw.raw if raw else json.dumps(data).encode()
         headers: dict[str, str] = {}
         bloat = self._take(("bloat",), lambda r: r.matches(method, path))
         if bloat is not None:
-            payload, headers = _bloated(payload, bloat.size, bloat.compressed)
+            payload, headers = bloated(payload, bloat.size, bloat.compressed)
         drip = self._take(("drip",), lambda r: r.matches(method, path))
         return payload, headers, (drip.size, drip.delay) if drip else (0, 0.0)
 
-    def _shaped(self, data: Any) -> Any:
+    def take_twin(self) -> bool:
         with self._lock:
-            fields, omit = dict(self.fields), self.omit_labels
-        if not fields and not omit:
-            return data
-        if isinstance(data, dict) and isinstance(data.get("data"), list):
-            return {**data, "data": [self._one(item, fields, omit) for item in data["data"]]}
-        return self._one(data, fields, omit)
-
-    @staticmethod
-    def _one(item: Any, fields: dict[str, Any], omit: bool) -> Any:
-        if not isinstance(item, dict) or item.get("object") != "scheduled_report":
-            return item
-        item = {**item, **fields}
-        if omit and isinstance(item.get("destinations"), list):
-            item["destinations"] = [
-                {k: v for k, v in d.items() if k != "label"} if isinstance(d, dict) else d
-                for d in item["destinations"]
-            ]
-        return item
+            if self._twins <= 0:
+                return False
+            self._twins -= 1
+            return True
 
     def drop_after_create(self) -> bool:
         with self._lock:
@@ -287,6 +295,20 @@ class Faults:
                 return False
             self._ambiguous -= 1
             return True
+
+    def stored(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """The validated fields as this server stores them (a copy, rewritten by the active switches)."""
+        with self._lock:
+            rewrites = set(self._rewrites)
+        out = dict(fields)
+        name = out.get("report_name")
+        if isinstance(name, str) and "trim-names" in rewrites:
+            out["report_name"] = name.strip()
+        if isinstance(out.get("report_name"), str) and "nfc-names" in rewrites:
+            out["report_name"] = unicodedata.normalize("NFC", out["report_name"])
+        if "range-as-string" in rewrites and "included_range_days" in out:
+            out["included_range_days"] = str(out["included_range_days"])
+        return out
 
     # -- internals ----------------------------------------------------------------------------
     def _arm(self, rule: _Rule) -> None:
@@ -306,17 +328,3 @@ class Faults:
         rule.count -= 1
         if rule.count <= 0:
             self._rules.remove(rule)
-
-
-_MIB_OF_SPACES = gzip.compress(b" " * (1024 * 1024), 9)
-
-
-def _bloated(payload: bytes, size: int, compressed: bool) -> tuple[bytes, dict[str, str]]:
-    """`payload` followed by whitespace up to `size` bytes; gzip members of 1 MiB each when compressed
-    (concatenated members decode as one stream), so that memory stays small on this side."""
-    pad = max(0, size - len(payload))
-    if not compressed:
-        return payload + b" " * pad, {}
-    whole, rest = divmod(pad, 1024 * 1024)
-    parts = [gzip.compress(payload + b" " * rest)] + [_MIB_OF_SPACES] * whole
-    return b"".join(parts), {"Content-Encoding": "gzip"}

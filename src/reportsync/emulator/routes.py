@@ -158,6 +158,8 @@ class App:
         with self.store.lock:
             first = self.store.get(self._idempotent.get(key, "")) if key else None
             report = first or _validated(self.store.create, body)
+            if first is None and self.faults.take_twin():
+                self.store.create(body)  # another writer's copy of the same report
             if key:
                 self._idempotent[key] = report["id"]
         return Response(201, report, drop=first is None and self.faults.drop_after_create())

@@ -47,6 +47,7 @@ class Emulator:
         path = Path(state_file) if state_file is not None else None
         self._store = Store(_listing(destinations), path, seed)
         self.faults = Faults()
+        self._store.stored = self.faults.stored
         self.counts: Counter[tuple[str, str]] = Counter()
         self.served_429 = 0
         self._count_lock = threading.Lock()

@@ -10,6 +10,7 @@ import string
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ class Store:
         self._rng = random.Random(seed)
         self._reports: dict[str, Report] = {}
         self._tests: dict[str, float] = {}  # report id -> monotonic time of the last send-test
+        # How validated fields are stored: the fault switches may rewrite them (Faults.stored).
+        self.stored: Callable[[dict[str, Any]], dict[str, Any]] = dict
         saved = _read_state(state_file)
         self.destinations = destinations or saved.get("destinations") or load_destinations(None)
         for report in saved.get("reports", []):
@@ -70,7 +73,7 @@ class Store:
     # -- writes -------------------------------------------------------------------------------
     def create(self, body: Any) -> Report:
         with self.lock:
-            fields = check_report(body, self._listing())
+            fields = self.stored(check_report(body, self._listing()))
             stamp = _now()
             report_id = self._new_id()
             report: Report = {"object": "scheduled_report", "id": report_id}
@@ -86,7 +89,7 @@ class Store:
         with self.lock:
             if report_id not in self._reports:
                 return None
-            return self._write(report_id, check_report(body, self._listing()))
+            return self._write(report_id, self.stored(check_report(body, self._listing())))
 
     def edit(self, report_id: str, changes: dict[str, Any]) -> Report:
         """A dashboard edit: merge `changes` (writable fields, or `runs`) into the report."""

@@ -27,14 +27,17 @@ def value(v: Any) -> str:
 
     if isinstance(v, list):
         return "[" + ", ".join(shown(str(d.get("id", d)) if isinstance(d, dict) else str(d)) for d in v) + "]"
+    if isinstance(v, str):
+        return quoted(v)
     return shown(json.dumps(v, ensure_ascii=False))
 
 
 def quoted(text: str) -> str:
-    """A name from outside, quoted as every message shows names; controls escaped (see escape.shown)."""
-    import json
+    """A name from outside, quoted as every message shows names: controls escaped (see escape.shown),
+    and invisible characters too (names.escaped: NO-BREAK SPACE as \\u00a0, combining marks)."""
+    from reportsync.names import escaped
 
-    return shown(json.dumps(text, ensure_ascii=False))
+    return escaped(text)
 
 
 def code_span(text: str) -> str:
