@@ -83,9 +83,11 @@ def _emulator_flags(state: Path | None, latency_ms: float, rate: float | None) -
 
 
 @contextmanager
-def emulator(state: Path | None = None, latency_ms: float = 0, rate: float | None = None) -> Iterator[str]:
-    """`reportsync emulator` as a child process on a free port; yields its base URL."""
-    cmd = reportsync("emulator", "--port", "0", *_emulator_flags(state, latency_ms, rate))
+def emulator(
+    state: Path | None = None, latency_ms: float = 0, rate: float | None = None, extra: Sequence[str] = ()
+) -> Iterator[str]:
+    """`reportsync emulator` as a child process on a free port; yields its base URL. `extra`: more flags."""
+    cmd = reportsync("emulator", "--port", "0", *_emulator_flags(state, latency_ms, rate), *extra)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=WORK)
     try:
         assert proc.stdout is not None

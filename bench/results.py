@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from latency import L_MS, Row, latency_table
 from measure import Median, Profile
 
 # What was done, or should be, about each hot spot a cProfile of plan shows (matched by substring).
@@ -59,6 +60,7 @@ class Results:
     apply: dict[int, dict[int, Median]] = field(default_factory=dict)
     apply_requests: dict[int, dict[str, Any]] = field(default_factory=dict)
     rate: dict[str, Any] = field(default_factory=dict)
+    latency: list[Row] = field(default_factory=list)
     profile_n: int = 0
     profile: Profile | None = None
     seconds: float = 0.0
@@ -91,6 +93,9 @@ class Results:
         n = max(self.apply)
         speed = self.apply[n][1].wall / self.apply[n][8].wall
         out.append(Target(f"apply N={n}: parallelism 8 >= 6x faster than 1: {speed:.1f}x", speed >= 6))
+        for row in self.latency:
+            text = f"{row.case}: {row.round_trips:.2f} round trips at {L_MS} ms (want <= {row.target:g})"
+            out.append(Target(text, row.ok))
         if 10_000 in self.plan:
             rss = self.plan[10_000]["plan"].rss
             out.append(Target(f"plan peak RSS at N=10000 < 300 MB: {rss:.0f} MB", rss < 300))
@@ -246,7 +251,7 @@ def write_results(res: Results, path: Path, analysis: str = "") -> None:
         "",
         *machine(),
         "",
-        "## Targets (issues 7 and 15)",
+        "## Targets (issues 7, 14 and 15)",
         "",
     ]
     lines += [f"- {'PASS' if t.ok else '**MISS**'}: {t.text}" for t in res.targets()]
@@ -268,6 +273,10 @@ def write_results(res: Results, path: Path, analysis: str = "") -> None:
         "## apply of N creates, 20 ms emulator latency per request (wall of the whole command)",
         "",
         *apply_table(res),
+        "",
+        f"## Round trips on the critical path: (wall at {L_MS} ms latency - wall at 0) / {L_MS} ms",
+        "",
+        *latency_table(res.latency),
         "",
         "## Rate limit",
         "",

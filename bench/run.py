@@ -1,9 +1,10 @@
 """The reportsync benchmark suite: plan, validate and apply against their floors, with targets.
 
-    .venv/bin/python bench/run.py [--quick]
+    .venv/bin/python bench/run.py [--quick] [--latency-only]
 
 Writes bench/RESULTS.md and exits 1 if a target of issue 7 is missed (the misses are printed).
 --quick measures N = 100 and 1,000 only (apply at N = 100), to iterate.
+--latency-only measures round trips on the critical path only (issue 14 B) and prints them; writes nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from latency import latency_table, measure_latency
 from measure import (
     PARALLELISM,
     apply_requests,
@@ -37,8 +39,14 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="N = 100 and 1,000 only")
     parser.add_argument("--reps", type=int, default=3, help="repeats per measurement (median; default 3)")
     parser.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")), help="results file")
+    parser.add_argument("--latency-only", action="store_true", help="round trips only; print, write nothing")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
+    if args.latency_only:
+        step(f"round trips on the critical path, {args.reps} repeats")
+        rows = list(measure_latency(args.reps))
+        print("\n".join(latency_table(rows)))
+        return 0 if all(r.ok for r in rows) else 1
     started = time.monotonic()
     sizes = (100, 1000) if args.quick else (100, 1000, 10_000)
     res = Results(quick=args.quick, reps=args.reps)
@@ -53,6 +61,8 @@ def main() -> int:
         step(f"apply of {n} creates at parallelism {PARALLELISM}, {20} ms latency")
         res.apply[n] = measure_apply(n, args.reps, PARALLELISM)
         res.apply_requests[n] = apply_requests(n)
+    step("round trips on the critical path at 200 ms latency")
+    res.latency = list(measure_latency(args.reps))
     step("rate limit: apply 300 creates at parallelism 8 against --rate-limit 50")
     res.rate = rate_limited()
     step(f"cProfile of plan at N={sizes[-1]}")

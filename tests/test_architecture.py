@@ -14,8 +14,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "reportsync"
 OWNERS = {
     "yaml": {"loader"},
     "jsonschema": {"validate"},
-    "requests": {"client", "retry", "transport"},
-    "urllib3": {"transport"},
+    "requests": {"client", "envelope", "retry", "transport", "watchdog"},
+    "urllib3": {"transport", "watchdog"},
     "deepdiff": {"plan"},
     "ruamel": {"roundtrip"},
     "shtab": {"arguments"},

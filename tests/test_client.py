@@ -209,7 +209,8 @@ def test_read_timeout_on_get_is_retried(emu: Emulator, make: Callable[..., Clien
 def test_read_timeout_is_plain(emu: Emulator, make: Callable[..., Client]) -> None:
     emu.faults.slow("GET", "/scheduled-reports", 1.0)
     err = fail_with(make(emu.url, timeout=(2.0, 0.2), max_attempts=1).list_reports)
-    assert str(err) == "GET /scheduled-reports → failed: timed out after 0.2 s waiting for a response"
+    expected = "timed out after 0.2 s waiting for a complete response (--timeout)"
+    assert str(err) == f"GET /scheduled-reports → failed: {expected}"
 
 
 def test_tls_to_a_plain_http_server_is_plain(emu: Emulator, make: Callable[..., Client]) -> None:
@@ -476,7 +477,7 @@ def test_2xx_html_is_a_transport_error(canned: Canned, make: Callable[..., Clien
     canned.answer("/scheduled-reports/abc", 200, b"<html>login</html>", "text/html")
     err = fail_with(lambda: make(canned.url).get_report("abc"))
     assert isinstance(err, TransportError)
-    assert "the response was not JSON (content-type text/html" in str(err)
+    assert "the response was not JSON (content-type 'text/html'" in str(err)
 
 
 def test_error_without_envelope_uses_the_http_reason(canned: Canned, make: Callable[..., Client]) -> None:

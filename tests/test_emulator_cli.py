@@ -220,6 +220,61 @@ def test_resets_failing_listing_and_ambiguous_create(serve: Any) -> None:
     assert status == 200 and [row["report_name"] for row in listing["data"]] == ["kept"]
 
 
+# -- serving faults (issue 14) ----------------------------------------------------------------------
+SERVING_BAD = [
+    (["--drip", "GET"], "expected METHOD:PATH_GLOB[:COUNT]"),
+    (["--bloat", "GET:/scheduled-reports:0"], "MIB must be a whole number >= 1"),
+    (["--bloat", "GET:/scheduled-reports:3:zip"], "the fourth part must be 'gzip', not 'zip'"),
+    (["--raw-body", "GET:/scheduled-reports:/nonexistent/page.json"], "cannot read '/nonexistent/page.json'"),
+    (["--serve-field", "included_range_days"], "expected FIELD=JSON"),
+    (["--serve-field", "status=paused"], "the value of status is not JSON: 'paused'"),
+    (["--empty-pages", "0"], "the count must be a whole number >= 1"),
+    (["--error-2xx", "PUT"], "expected METHOD:PATH_GLOB[:COUNT]"),
+]
+
+
+@pytest.mark.parametrize(("flags", "message"), SERVING_BAD, ids=[" ".join(f) for f, _ in SERVING_BAD])
+def test_bad_serving_fault_is_a_usage_error(
+    flags: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["emulator", *flags]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_serving_faults_from_a_real_process(serve: Any, tmp_path: Any) -> None:
+    raw = tmp_path / "page.json"
+    raw.write_bytes(b"[" * 1000 + b"]" * 1000)
+    emu = serve(
+        *("--bloat", "GET:/scheduled-reports/destinations:2:gzip", "--empty-pages", "1"),
+        *(
+            "--serve-field",
+            'included_range_days="7"',
+            "--omit-labels",
+            "--error-2xx",
+            "PUT:/scheduled-reports/*",
+        ),
+        *("--raw-body", f"GET:/scheduled-reports/abc:{raw}", "--drip", "GET:/nowhere"),
+        faults=7,
+    )
+    size = f"{len(raw.read_bytes()):,}"
+    assert emu.banner[3:] == [
+        "fault: next call GET /nowhere sends the body one byte a second\n",
+        "fault: every call GET /scheduled-reports/destinations answers a 2 MiB body (gzip)\n",
+        f"fault: next call GET /scheduled-reports/abc answers a {size}-byte body from a file\n",
+        "fault: next call PUT /scheduled-reports/* answers 200 with an error body\n",
+        "fault: next listing call answers an empty page that says has_more\n",
+        "fault: every report is served with included_range_days = '7'\n",
+        "fault: reports are served without destination labels\n",
+    ]
+    status, _, page = emu.call("GET", "/scheduled-reports")
+    assert status == 200 and page["data"] == [] and page["has_more"] is True
+    created = emu.call("POST", "/scheduled-reports", report("first"))[2]
+    assert created["included_range_days"] == "7"
+    status, _, answer = emu.call("PUT", f"/scheduled-reports/{created['id']}", report("second"))
+    assert status == 200 and answer["error"]["code"] == "invalid_data"
+
+
 def test_rewrite_flags_parse_arm_and_print() -> None:
     from reportsync.emulator import Emulator
     from reportsync.emulator.cli import arm_faults, fault_lines

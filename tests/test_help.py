@@ -18,7 +18,7 @@ def help_of(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     return capsys.readouterr().out
 
 
-REMOTE = ("plan", "apply", "import", "destinations", "send-test", "refresh", "show")
+REMOTE = ("plan", "apply", "import", "destinations", "send-test", "refresh", "show", "doctor")
 
 
 def test_top_level_help_names_environment_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:

@@ -180,7 +180,7 @@ def test_plain_http_to_a_remote_host_is_refused_before_any_connection(
 
 
 def test_tls_verification_is_on_and_never_disabled() -> None:
-    session = new_session(SECRET, 4)
+    session = new_session(4)
     assert session.verify is True and session.trust_env  # trust_env: REQUESTS_CA_BUNDLE is honoured
     banned = re.compile(r"verify\s*=\s*False|CERT_NONE|check_hostname\s*=\s*False|_create_unverified_context")
     offenders = [p for p in (ROOT / "src").rglob("*.py") if banned.search(p.read_text(encoding="utf-8"))]

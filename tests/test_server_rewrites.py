@@ -67,19 +67,27 @@ def test_a_name_the_server_rewrites_fails_once_then_is_never_created_again(
 
 @pytest.mark.parametrize("minimal", [False, True])
 def test_an_integer_stored_as_a_string_is_never_reported_applied(tmp_path: Path, minimal: bool) -> None:
-    """A full answer shows it at once; a minimal PUT answer is caught by the re-read after apply."""
+    """A full answer shows it at once; a minimal PUT answer is caught by the re-read after apply. Every
+    answer is checked against the contract (issue 14), so the next run fails closed: no PUT again."""
     with Emulator(key=KEY, seed=3, put_returns_minimal=minimal) as emu:
         env = {"QONVERSION_SECRET_KEY": KEY, "QONVERSION_API_URL": emu.url}
         folder = write_named(tmp_path / "reports", "report_name: Weekly", RANGE_7)
         emu.add_report({**json.loads(json.dumps(_payload("Weekly"))), "included_range_days": 3})
         emu.faults.rewrite_stored("range-as-string")
-        for _ in range(2):
-            result = apply(folder, env)
-            assert result.code == 4, result.out + result.err
-            assert 'included_range_days "7" (sent 7)' in result.out
-            assert "updated" in result.out and "1 failed" in result.out
-            if minimal:
-                assert "applied, but the server holds" in result.out
+        malformed = (
+            "200 malformed_response: report '{}': included_range_days is a string, expected an integer"
+        )
+        result = apply(folder, env)
+        rid = emu.reports()[0]["id"]
+        assert result.code == 4, result.out + result.err
+        assert malformed.format(rid) in result.out
+        assert "0 updated" in result.out and "1 failed" in result.out
+        if minimal:
+            assert "applied, but re-reading to check it failed" in result.out
+        again = apply(folder, env)
+        assert again.code == 1, again.out + again.err
+        assert f"GET /scheduled-reports → {malformed.format(rid)}" in again.err
+        assert emu.counts[("PUT", "/scheduled-reports/{id}")] == 1
         assert [r["included_range_days"] for r in emu.reports()] == ["7"]
 
 

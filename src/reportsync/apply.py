@@ -121,6 +121,8 @@ def _apply_one(change: Change, api: ReportsApi, abort: _Abort, reserved: frozens
     except ApiError as exc:
         if exc.status in (401, 403):
             abort.set(f"the API refused the key ({exc.status})")
+        if exc.status == 429:  # retries are spent or the API asked for a longer wait: stop starting more
+            abort.set(f"the API is rate limiting ({exc.api_message})")
         return ChangeResult(change, "failed", change.remote_id, exc.message)
 
 

@@ -68,6 +68,12 @@ def run_send_test(args: argparse.Namespace, console: Console) -> int:
     return send_test.run(args, console)
 
 
+def run_doctor(args: argparse.Namespace, console: Console) -> int:
+    from reportsync.commands import doctor
+
+    return doctor.run(args, console)
+
+
 def run_refresh(args: argparse.Namespace, console: Console) -> int:
     from reportsync.commands import refresh
 
@@ -128,6 +134,12 @@ def _remote_flags(
         )
     parser.add_argument(
         "--emulator", action="store_true", help="run against a built-in emulator (no key needed)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="seconds one HTTP attempt may take in all (default: $QONVERSION_TIMEOUT or 30)",
     )
     if changes:
         _change_flags(parser)
@@ -260,6 +272,11 @@ def _add_destinations(p: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=run_destinations)
 
 
+def _add_doctor(p: argparse.ArgumentParser) -> None:
+    _remote_flags(p, ("text", "json"), files=False, target=False)
+    p.set_defaults(handler=run_doctor)
+
+
 def _add_send_test(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", metavar="NAME", help="report name")
     p.add_argument("--environment", choices=("sandbox", "production"))
@@ -295,6 +312,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "import": ("write files for remote reports no file manages yet", _add_import),
     "destinations": ("list the destinations reports can deliver to", _add_destinations),
     "send-test": ("trigger a test delivery of a managed report", _add_send_test),
+    "doctor": ("check, read-only, that the API is what reportsync relies on", _add_doctor),
     "refresh": ("rewrite managed files whose remote report was changed elsewhere", _add_refresh),
     "show": ("print one remote report as the YAML a file would hold, with its id and runs", _add_show),
     "completion": ("print a shell completion script (bash or zsh)", _add_completion),

@@ -1,4 +1,4 @@
-"""The Qonversion scheduled-reports API client: endpoints, pagination and the v4 envelope."""
+"""The Qonversion scheduled-reports API client: endpoints, pagination and what each answer must hold."""
 
 from __future__ import annotations
 
@@ -9,64 +9,100 @@ import uuid
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
-from reportsync.constants import ID_RE, PAGE_LIMIT, RESTART_HEADER, WRITABLE_FIELDS
+from reportsync.constants import PAGE_LIMIT, RESTART_HEADER
+from reportsync.contract import valid_id
+from reportsync.envelope import (
+    api_error,
+    check_write_answer,
+    checked_report,
+    destination_item,
+    malformed,
+    parse_page,
+    read_json,
+    report_item,
+)
 from reportsync.errors import ApiError, TransportError
 from reportsync.models import Destination, RemoteReport
 from reportsync.retry import CREATE, SAFE, SEND_TEST, Attempts, Limits, Policy, Retrier, is_success
 from reportsync.settings import Settings
-from reportsync.transport import WITHHELD, Failure, Timeout, holds_key, new_session, send
+from reportsync.transport import (
+    WITHHELD,
+    BearerAuth,
+    Failure,
+    Timeout,
+    holds_key,
+    new_session,
+    proxy_label,
+    send,
+)
 
 REPORTS = "/scheduled-reports"
 DESTINATIONS = "/scheduled-reports/destinations"
 MAX_RESTARTS = 3
+MAX_PAGES = 1000  # 100,000 reports at 100 a page
+MAX_EMPTY_PAGES = 3  # empty pages in a row that still say has_more: a listing that never ends
+MAX_LISTING_SECONDS = 600.0
 DEFAULT_LIMITS = Limits()
+DEFAULT_TIMEOUT: Timeout = (5.0, 30.0)
 
 
 class Client:
     """Thread-safe: apply's workers share one Client, its connection pool and its backoff.
 
     Every method raises ApiError (an HTTP error answer, a malformed answer) or TransportError (no
-    answer) naming the call; the contract is ../shared/api/scheduled-reports-v4.md.
+    answer) naming the call; the contract is ../shared/api/scheduled-reports-v4.md. `timeout` is
+    (connect seconds, seconds for a whole attempt); `proxy` the proxy URL or None (direct).
     """
 
     def __init__(
         self,
         settings: Settings,
         *,
-        timeout: Timeout = (5.0, 30.0),
+        timeout: Timeout = DEFAULT_TIMEOUT,
         limits: Limits = DEFAULT_LIMITS,
         log: Callable[[str], None] | None = None,
         pool_size: int = 32,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        proxy: str | None = None,
+        session: requests.Session | None = None,
+        retrier: Retrier | None = None,
+        own_session: bool = True,
     ) -> None:
         self.api_url = settings.api_url.rstrip("/")
         self._base_path = urlsplit(self.api_url).path
         self._key = settings.key
         self._log_fn = log
-        self._session = new_session(settings.key, pool_size)
+        self._own_session = own_session  # a shared session is closed by its first client, closed last
+        self._session = session or new_session(pool_size)
+        self._auth = BearerAuth(settings.key)
         self._timeout = timeout
-        self._retrier = Retrier(self._send_once, limits, clock=clock, sleep=sleep, log=self._log)
+        self._proxy = proxy
+        self._clock = clock
+        self._retrier = retrier or Retrier(limits, clock=clock, sleep=sleep)
+        if proxy:
+            self._log(f"{self.api_url}: through proxy {proxy_label(proxy)}")
 
     @property
     def request_count(self) -> int:
-        """HTTP attempts made so far, retries included."""
+        """HTTP attempts made so far, retries included (shared by clients sharing a Retrier)."""
         return self._retrier.request_count
 
     # -- the API ---------------------------------------------------------------------------
 
     def list_reports(self) -> tuple[RemoteReport, ...]:
-        """Every report, all pages; raises rather than return a partial list."""
-        return tuple(RemoteReport(item["id"], item) for item in self._list_all(REPORTS))
+        """Every report, all pages, each checked against the contract; raises rather than return a
+        partial list or plan from a report it cannot read (fail closed)."""
+        return tuple(self._list_all(REPORTS, report_item))
 
     def get_report(self, report_id: str) -> RemoteReport:
         path = self._report_path("GET", report_id)
         resp = self._call("GET", path, SAFE)
-        return _report(resp, "GET", path, read_json(resp, "GET", path), report_id)
+        return checked_report(resp, "GET", path, read_json(resp, "GET", path))
 
     def create_report(self, body: dict[str, Any], idempotency_key: str | None = None) -> RemoteReport:
         """POST once; a failure that may have created the report raises with ambiguous=True.
@@ -77,39 +113,57 @@ class Client:
         headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
         resp = self._call("POST", REPORTS, CREATE, body=body, headers=headers)
         data = read_json(resp, "POST", REPORTS, ambiguous=True)
-        if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
-            raise malformed(resp, "POST", REPORTS, "the created report has no id", True)
+        check_write_answer(resp, "POST", REPORTS, data, None)
+        if not isinstance(data, dict) or not valid_id(data.get("id")):
+            raise malformed(resp, "POST", REPORTS, "the created report has no valid id", True)
         return RemoteReport(data["id"], data)
 
     def replace_report(self, report_id: str, body: dict[str, Any]) -> RemoteReport:
         path = self._report_path("PUT", report_id)
         resp = self._call("PUT", path, SAFE, body=body)
-        data = read_json(resp, "PUT", path) or {}
+        data = read_json(resp, "PUT", path)
+        check_write_answer(resp, "PUT", path, data, report_id)
+        if data is None:
+            data = {}
         if not isinstance(data, dict):
-            raise malformed(resp, "PUT", path, "the response is not a report object")
-        if all(name in data for name in WRITABLE_FIELDS):
-            return _report(resp, "PUT", path, data, report_id)
-        # Some v4 updates answer only {object, id, url}: the body sent is the new state.
-        rid = str(data.get("id") or report_id)
-        return RemoteReport(rid, {**body, **data, "id": rid})
+            raise malformed(resp, "PUT", path, "the answer is not a report object")
+        if set(data) <= {"object", "id", "url"}:
+            # Some v4 updates answer only {object, id, url}: the body sent is the new state.
+            return RemoteReport(report_id, {**body, **data, "id": report_id})
+        return checked_report(resp, "PUT", path, data)
 
     def delete_report(self, report_id: str) -> None:
         path = self._report_path("DELETE", report_id)
-        self._call("DELETE", path, SAFE, gone_ok=True)
+        resp = self._call("DELETE", path, SAFE, gone_ok=True)
+        if is_success(resp):
+            check_write_answer(resp, "DELETE", path, read_json(resp, "DELETE", path), report_id)
 
     def list_destinations(self) -> tuple[Destination, ...]:
-        return tuple(
-            Destination(str(d.get("type") or ""), d["id"], str(d.get("label") or ""))
-            for d in self._list_all(DESTINATIONS)
-        )
+        return tuple(self._list_all(DESTINATIONS, destination_item))
 
     def send_test(self, report_id: str) -> dict[str, Any]:
         path = self._report_path("POST", report_id) + "/send-test"
-        data = read_json(self._call("POST", path, SEND_TEST), "POST", path)
+        resp = self._call("POST", path, SEND_TEST)
+        data = read_json(resp, "POST", path)
+        check_write_answer(resp, "POST", path, data, report_id, "report_id")
         return data if isinstance(data, dict) else {}
 
+    def probe(self, path: str, params: dict[str, Any] | None = None) -> tuple[requests.Response, float]:
+        """One read-only GET of `path` (after the base URL) with retries, whatever its status, and the
+        seconds the last attempt took: what `doctor` inspects. TransportError when there is no answer."""
+        query = f"?{urlencode(params)}" if params else ""
+        started = self._clock()
+        attempts = self._run("GET", path + query, SAFE, None, {})
+        last = attempts.last
+        if isinstance(last, Failure):
+            raise self._error("GET", path, SAFE, attempts)
+        if holds_key(last, self._key):
+            raise ApiError("GET", path, last.status_code, "key_in_response", WITHHELD)
+        return last, self._clock() - started
+
     def close(self) -> None:
-        self._session.close()
+        if self._own_session:
+            self._session.close()
 
     def __enter__(self) -> Self:
         return self
@@ -121,9 +175,10 @@ class Client:
 
     # -- listing ---------------------------------------------------------------------------
 
-    def _list_all(self, path: str) -> list[dict[str, Any]]:
+    def _list_all(self, path: str, item: Callable[[requests.Response, Any], Any]) -> list[Any]:
+        started = self._clock()
         for _ in range(MAX_RESTARTS + 1):
-            items = self._collect(path)
+            items = self._collect(path, item, started)
             if items is not None:
                 return items
             self._log(f"GET {self._base_path}{path}: the server restarted pagination; reading again")
@@ -136,12 +191,15 @@ class Client:
             "too fast to read consistently; try again",
         )
 
-    def _collect(self, path: str) -> list[dict[str, Any]] | None:
+    def _collect(
+        self, path: str, item: Callable[[requests.Response, Any], Any], started: float
+    ) -> list[Any] | None:
         """All pages in order, or None when the server restarted the pagination."""
-        items: list[dict[str, Any]] = []
+        items: list[Any] = []
         seen: set[str] = set()
         cursor: str | None = None
-        while True:
+        empty = 0
+        for _ in range(MAX_PAGES):
             params: dict[str, Any] = {"limit": PAGE_LIMIT}
             if cursor is not None:
                 params["starting_after"] = cursor
@@ -149,17 +207,28 @@ class Client:
             if cursor is not None and resp.headers.get(RESTART_HEADER, "").strip().lower() == "true":
                 return None
             page, has_more, next_cursor = parse_page(resp, path)
-            for item in page:
-                if item["id"] in seen:
-                    raise malformed(resp, "GET", path, f"the listing repeated {item['id']}")
-                seen.add(item["id"])
-            items.extend(page)
+            for raw in page:
+                parsed = item(resp, raw)
+                if parsed.id in seen:
+                    raise malformed(resp, "GET", path, f"the listing repeated {parsed.id}")
+                seen.add(parsed.id)
+                items.append(parsed)
             if not has_more:
                 return items
-            new_cursor = next_cursor or (page[-1]["id"] if page else None)
+            empty = 0 if page else empty + 1
+            self._listing_bounds(resp, path, empty, started)
+            new_cursor = next_cursor or (items[-1].id if page else None)
             if new_cursor is None or new_cursor == cursor:
                 raise malformed(resp, "GET", path, "the pagination cursor did not advance")
             cursor = new_cursor
+        raise malformed(resp, "GET", path, f"the listing did not end within {MAX_PAGES} pages")
+
+    def _listing_bounds(self, resp: requests.Response, path: str, empty: int, started: float) -> None:
+        if empty >= MAX_EMPTY_PAGES:
+            what = f"{empty} empty pages in a row still said has_more: the listing never ends"
+            raise malformed(resp, "GET", path, what)
+        if self._clock() - started > MAX_LISTING_SECONDS:
+            raise malformed(resp, "GET", path, f"the listing did not end within {MAX_LISTING_SECONDS:g} s")
 
     # -- one call --------------------------------------------------------------------------
 
@@ -176,8 +245,7 @@ class Client:
     ) -> requests.Response:
         """A 2xx response, after the retries the policy allows; ApiError/TransportError otherwise."""
         query = f"?{urlencode(params)}" if params else ""
-        shown = f"{method} {self._base_path}{path}{query}"
-        attempts = self._retrier.run(method, self.api_url + path + query, shown, policy, body, headers or {})
+        attempts = self._run(method, path + query, policy, body, headers or {})
         last = attempts.last
         if isinstance(last, requests.Response) and holds_key(last, self._key):
             # withheld whole: no part of an answer that echoes the key is shown, logged or saved
@@ -187,20 +255,38 @@ class Client:
             assert isinstance(last, requests.Response)
             return last
         if gone_ok and attempts.may_have_applied and getattr(last, "status_code", 0) == 404:
-            assert isinstance(
-                last, requests.Response
-            )  # an earlier attempt may have deleted it: gone is asked
-            self._log(f"{shown} → 404 after a retry: already deleted")
+            assert isinstance(last, requests.Response)  # an earlier attempt may have deleted it
+            self._log(f"{method} {self._base_path}{path} → 404 after a retry: already deleted")
             return last
         raise self._error(method, path, policy, attempts) from None
+
+    def _run(self, method: str, target: str, policy: Policy, body: Any, headers: dict[str, str]) -> Attempts:
+        shown = f"{method} {self._base_path}{target}"
+        return self._retrier.run(
+            lambda: self._send_once(method, self.api_url + target, body, headers),
+            shown,
+            policy,
+            self._log,
+        )
 
     def _send_once(
         self, method: str, url: str, body: Any, headers: dict[str, str]
     ) -> requests.Response | Failure:
-        return send(self._session, method, url, body=body, headers=headers, timeout=self._timeout)
+        return send(
+            self._session,
+            method,
+            url,
+            body=body,
+            headers=headers,
+            timeout=self._timeout,
+            auth=self._auth,
+            proxy=self._proxy,
+            clock=self._clock,
+        )
 
     def _error(self, method: str, path: str, policy: Policy, attempts: Attempts) -> ApiError:
         note = f" (gave up after {attempts.count} attempts)" if attempts.count > 1 else ""
+        note = f" ({attempts.note})" + note if attempts.note else note
         last = attempts.last
         if isinstance(last, Failure):
             ambiguous = policy.ambiguous and last.sent
@@ -209,10 +295,10 @@ class Client:
         return api_error(last, method, path, ambiguous=ambiguous, note=note)
 
     def _report_path(self, method: str, report_id: str) -> str:
-        if not isinstance(report_id, str) or not ID_RE.match(report_id):
-            shown = json.dumps(report_id, ensure_ascii=False)
+        if not valid_id(report_id):
+            shown = json.dumps(report_id, ensure_ascii=False)[:80]
             raise ApiError(method, f"{REPORTS}/…", None, "invalid_id", f"{shown} is not a valid report id")
-        return f"{REPORTS}/{report_id}"
+        return f"{REPORTS}/{quote(report_id, safe='')}"
 
     def _log(self, line: str) -> None:
         if self._log_fn is not None:
@@ -222,78 +308,3 @@ class Client:
         if not self._key:
             return text
         return re.sub(re.escape(self._key), "<redacted>", text, flags=re.IGNORECASE)
-
-
-# -- the v4 envelope -------------------------------------------------------------------------
-
-
-def _report(resp: requests.Response, method: str, path: str, data: Any, report_id: str) -> RemoteReport:
-    if not isinstance(data, dict):
-        raise malformed(resp, method, path, "the response is not a report object")
-    rid = data.get("id") or report_id
-    return RemoteReport(str(rid), data)
-
-
-def read_json(resp: requests.Response, method: str, path: str, ambiguous: bool = False) -> Any:
-    """The decoded body of a 2xx response; None when empty; TransportError when not JSON."""
-    if not resp.content.strip():
-        return None
-    try:
-        return resp.json()
-    except ValueError:
-        kind = resp.headers.get("Content-Type") or "none"
-        reason = f"the response was not JSON (content-type {kind}, HTTP {resp.status_code})"
-        raise TransportError(method, path, reason, ambiguous=ambiguous) from None
-
-
-def api_error(
-    resp: requests.Response, method: str, path: str, *, ambiguous: bool = False, note: str = ""
-) -> ApiError:
-    """An ApiError from the v4 error envelope, or from the HTTP reason when there is none."""
-    err = _envelope(resp)
-    code = str(err.get("code") or "")
-    message = str(err.get("message") or "") or resp.reason or f"HTTP {resp.status_code}"
-    raw = err.get("details")
-    details = tuple(_detail(d) for d in raw if d) if isinstance(raw, list) else ()
-    return ApiError(method, path, resp.status_code, code, message + note, details, ambiguous=ambiguous)
-
-
-def _envelope(resp: requests.Response) -> dict[str, Any]:
-    try:
-        data = resp.json()
-    except ValueError:
-        return {}
-    if isinstance(data, dict) and isinstance(data.get("error"), dict):
-        return dict(data["error"])
-    if isinstance(data, dict) and ("code" in data or "message" in data):
-        return data
-    return {}
-
-
-def _detail(item: Any) -> tuple[str, str]:
-    if isinstance(item, dict):
-        return (str(item.get("field") or ""), str(item.get("message") or ""))
-    return ("", str(item))
-
-
-def malformed(
-    resp: requests.Response, method: str, path: str, what: str, ambiguous: bool = False
-) -> ApiError:
-    """A 2xx answer whose JSON is not what the contract describes."""
-    return ApiError(method, path, resp.status_code, "malformed_response", what, (), ambiguous=ambiguous)
-
-
-def parse_page(resp: requests.Response, path: str) -> tuple[list[dict[str, Any]], bool, str | None]:
-    """(items, has_more, next_cursor) of one list page; a bare JSON list is the whole listing."""
-    data = read_json(resp, "GET", path)
-    if isinstance(data, list):
-        page, has_more, cursor = data, False, None
-    elif isinstance(data, dict) and isinstance(data.get("data"), list):
-        page, has_more = data["data"], bool(data.get("has_more"))
-        cursor = data.get("next_cursor") if isinstance(data.get("next_cursor"), str) else None
-    else:
-        raise malformed(resp, "GET", path, "the listing has no data list")
-    for item in page:
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-            raise malformed(resp, "GET", path, "a listed item has no id")
-    return page, has_more, cursor

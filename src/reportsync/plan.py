@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from reportsync.contract import unknown_fields
 from reportsync.match import check_destinations, check_near_names, match_reports, matches
 from reportsync.models import (
     DesiredReport,
@@ -48,6 +49,8 @@ class Change:
     fields: tuple[FieldChange, ...] = ()
     fingerprint: str | None = None
     body: Payload | None = field(default=None, hash=False)
+    # Remote fields the contract does not name, sent back as read: PUT replaces the whole report.
+    kept: tuple[str, ...] = ()
 
     @property
     def identity(self) -> Identity:
@@ -196,6 +199,8 @@ def diff_report(
     before = normalize(remote.payload)
     if before == after:
         return None
+    kept = unknown_fields(remote.payload)
+    body = {**body, **{name: remote.payload[name] for name in kept}}
     return Change(
         "update",
         env,
@@ -208,6 +213,7 @@ def diff_report(
         field_changes(before, after, labels or {}),
         fingerprint(remote.payload),
         body,
+        kept,
     )
 
 

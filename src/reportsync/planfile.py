@@ -128,7 +128,7 @@ def _change_from(c: dict[str, Any]) -> Change:
         # What apply sends must be what the reviewed plan showed.
         raise ValueError(f"the body of {c['action']} {c['report_name']!r} does not match its 'after'")
     fields = tuple(_field_from(f) for f in c["fields"])
-    return Change(**{**c, "fields": fields})
+    return Change(**{**c, "fields": fields, "kept": tuple(str(k) for k in c.get("kept", ()))})
 
 
 def _field_from(f: dict[str, Any]) -> FieldChange:

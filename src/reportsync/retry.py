@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import Any
 
 import requests
 
@@ -21,7 +20,8 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 UNREACHABLE_ATTEMPTS = 4
 _SECONDS = re.compile(r"^\d+(\.\d+)?$")
 Outcome = requests.Response | Failure
-SendOnce = Callable[[str, str, Any, dict[str, str]], Outcome]
+SendOnce = Callable[[], Outcome]
+Log = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,7 @@ class Attempts:
     last: Outcome
     count: int
     may_have_applied: bool
+    note: str = ""  # why retrying stopped early, when the API asked for a wait beyond the budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +75,8 @@ def backoff_delay(attempt: int, base: float, rng: random.Random) -> float:
 
 
 def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds to wait from a Retry-After header (delta seconds or HTTP-date), capped; None if
-    absent or unreadable."""
+    """Seconds to wait from a Retry-After header (delta seconds or HTTP-date), as asked (not capped:
+    the retry loop compares it with its budget); None if absent or unreadable."""
     text = (value or "").strip()
     if not text:
         return None
@@ -89,7 +90,7 @@ def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
         seconds = when.timestamp() - now()
-    return min(max(seconds, 0.0), MAX_SINGLE_WAIT)
+    return max(seconds, 0.0)
 
 
 class SharedGate:
@@ -128,65 +129,62 @@ class SharedGate:
 
 
 class Retrier:
-    """Runs one call's attempts; thread-safe, so apply's workers share it and its backoff."""
+    """Runs one call's attempts; thread-safe, so apply's workers (and every project on the same API
+    host) share it, its request count and its rate-limit backoff."""
 
     def __init__(
         self,
-        send_once: SendOnce,
         limits: Limits,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        log: Callable[[str], None] = lambda line: None,
     ) -> None:
-        self._send_once = send_once
         self._limits = limits
         self._clock = clock
         self._gate = SharedGate(clock, sleep)
-        self._log = log
         self._rng = random.Random()
         self._lock = threading.Lock()
         self.request_count = 0
 
-    def run(
-        self, method: str, url: str, shown: str, policy: Policy, body: Any, headers: dict[str, str]
-    ) -> Attempts:
-        """Attempts until a 2xx, a final answer, or the policy or limits say stop (seconds: `clock`'s)."""
+    def run(self, send_once: SendOnce, shown: str, policy: Policy, log: Log = lambda line: None) -> Attempts:
+        """Attempts until a 2xx, a final answer, or the policy or limits say stop (seconds: `clock`'s).
+
+        A Retry-After longer than what is left of the retry budget stops at once: waiting it out would
+        outlast the budget, and retrying sooner would only be refused again."""
         started = self._clock()
         may_have_applied = False
         attempt = 0
         while True:
             attempt += 1
-            outcome = self._attempt(method, url, shown, attempt, body, headers)
-            if is_success(outcome):
+            outcome = self._attempt(send_once, shown, attempt, log)
+            if is_success(outcome) or not self._may_retry(policy, outcome):
                 return Attempts(outcome, attempt, may_have_applied)
-            wait = self._wait_for(outcome, attempt, policy)
-            elapsed = self._clock() - started
-            if (
-                not self._may_retry(policy, outcome)
-                or attempt >= self._attempts_for(outcome)
-                or elapsed + wait > self._limits.max_retry_seconds
-            ):
+            wait, asked = self._wait_for(outcome, attempt)
+            left = self._limits.max_retry_seconds - (self._clock() - started)
+            if asked is not None and asked > left:
+                note = f"the API asked to wait {asked:,.0f} s (Retry-After), more than the {left:,.0f} s left"
+                return Attempts(outcome, attempt, may_have_applied, note)
+            if isinstance(outcome, requests.Response) and outcome.status_code == 429:
+                self._gate.hold(min(wait, left))  # every thread sharing this host waits too
+            if attempt >= self._attempts_for(outcome) or wait > left:
                 return Attempts(outcome, attempt, may_have_applied)
             may_have_applied = may_have_applied or maybe_applied(outcome)
-            self._log(f"{shown}: retrying in {wait:.2f} s (attempt {attempt + 1})")
+            log(f"{shown}: retrying in {wait:.2f} s (attempt {attempt + 1})")
             self._gate.hold(wait)
 
-    def _attempt(
-        self, method: str, url: str, shown: str, attempt: int, body: Any, headers: dict[str, str]
-    ) -> Outcome:
+    def _attempt(self, send_once: SendOnce, shown: str, attempt: int, log: Log) -> Outcome:
         slept = self._gate.wait()
         if slept > 0:
-            self._log(f"{shown}: waited {slept:.2f} s for the shared rate-limit backoff")
+            log(f"{shown}: waited {slept:.2f} s for the shared rate-limit backoff")
         with self._lock:
             self.request_count += 1
         start = time.monotonic()
-        outcome = self._send_once(method, url, body, headers)
+        outcome = send_once()
         took = round((time.monotonic() - start) * 1000)
         if isinstance(outcome, requests.Response):
-            self._log(f"{shown} → {outcome.status_code} in {took} ms (attempt {attempt})")
+            log(f"{shown} → {outcome.status_code} in {took} ms (attempt {attempt})")
         else:
-            self._log(f"{shown} → failed in {took} ms: {outcome.reason} (attempt {attempt})")
+            log(f"{shown} → failed in {took} ms: {outcome.reason} (attempt {attempt})")
         return outcome
 
     def _attempts_for(self, outcome: Outcome) -> int:
@@ -201,16 +199,15 @@ class Retrier:
             return outcome.transient and not (policy.unsent_only and outcome.sent)
         return outcome.status_code in policy.statuses
 
-    def _wait_for(self, outcome: Outcome, attempt: int, policy: Policy) -> float:
-        """Retry-After when the server sent one, else jittered backoff; a 429 holds every thread."""
+    def _wait_for(self, outcome: Outcome, attempt: int) -> tuple[float, float | None]:
+        """(seconds to wait, seconds the server asked for): Retry-After when sent, else jittered backoff."""
         wait = backoff_delay(attempt, self._limits.backoff_base, self._rng)
         if isinstance(outcome, requests.Response):
             after = parse_retry_after(outcome.headers.get("Retry-After"))
             # "Retry-After: 0" gives no guidance; backing off still protects a server that keeps refusing.
-            wait = after if after else wait
-            if outcome.status_code == 429 and 429 in policy.statuses:
-                self._gate.hold(wait)
-        return wait
+            if after:
+                return after, after
+        return wait, None
 
 
 def maybe_applied(outcome: Outcome) -> bool:

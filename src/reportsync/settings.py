@@ -11,6 +11,10 @@ from urllib.parse import SplitResult, urlsplit
 from reportsync.constants import DEFAULT_API_URL, KEY_ENV, KEY_PREFIXES, URL_ENV
 from reportsync.errors import ConfigError
 
+TIMEOUT_ENV = "QONVERSION_TIMEOUT"
+DEFAULT_TIMEOUT = 30.0  # seconds for one whole attempt: sending, waiting, reading the full answer
+MAX_TIMEOUT = 3600.0
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -31,6 +35,27 @@ def load_settings(env: Mapping[str, str], key_env: str = KEY_ENV) -> Settings:
             f"(e.g. {DEFAULT_API_URL}) and the key in {key_env}"
         )
     return Settings(api_url=check_api_url(raw_url), key=key)
+
+
+def load_timeout(env: Mapping[str, str], flag: float | None = None) -> float:
+    """Seconds one HTTP attempt may take in all: --timeout, else QONVERSION_TIMEOUT, else 30.
+
+    ConfigError when the value is not a number of seconds in (0, 3600]."""
+    if flag is not None:
+        return _seconds(str(flag), "--timeout")
+    raw = (env.get(TIMEOUT_ENV) or "").strip()
+    return _seconds(raw, TIMEOUT_ENV) if raw else DEFAULT_TIMEOUT
+
+
+def _seconds(raw: str, source: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= MAX_TIMEOUT:  # NaN fails this too
+        bound = f"above 0 and at most {MAX_TIMEOUT:g}"
+        raise ConfigError(f"{source} {raw[:40]!r} must be a number of seconds {bound}")
+    return value
 
 
 def _key(env: Mapping[str, str], key_env: str) -> str:

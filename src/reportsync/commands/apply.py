@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from contextlib import ExitStack
 from dataclasses import replace
 
 from reportsync.apply import INTERRUPTED, ApplyInterrupted, ApplyResult, ChangeResult, apply_plan
@@ -15,13 +14,13 @@ from reportsync.commands.plan import (
     guard_thresholds,
     plan_options,
     plan_state,
-    read_state,
+    read_states,
     refuse_shared_keys,
     refuse_shared_remote,
     show_plans,
 )
 from reportsync.config import Project
-from reportsync.connection import open_client
+from reportsync.connection import open_clients
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, Problem, SafetyError
 from reportsync.escape import shown
@@ -53,11 +52,10 @@ def run(args: Namespace, console: Console) -> int:
     if saved is not None and saved.reports and not args.reports:
         projects = (replace(projects[0], reports=saved.reports),)  # the folder the plan was made from
     outcomes: list[tuple[Project, ApplyResult]] = []
-    with ExitStack() as stack:
-        read: list[tuple[ProjectState, Client]] = []
-        for project in projects:
-            client = stack.enter_context(open_client(project, console, args.emulator))
-            read.append((read_state(project, client, console), client))
+    with open_clients(projects, console, args.emulator, args.timeout) as clients:
+        # Every project is read at the same time; the writes then go project by project, so that Ctrl-C
+        # (which only this thread receives) stops every project's writes.
+        read = [(s, c) for (s, _), c in zip(read_states(projects, clients, console), clients, strict=True)]
         if not args.emulator:  # each project's demo emulator holds the same demo reports
             refuse_shared_remote([s for s, _ in read])
         staged = [

@@ -18,7 +18,7 @@ def run(args: Namespace, console: Console) -> int:
     projects = projects_of(args)
     listings = []
     for project in projects:
-        with open_client(project, console, args.emulator) as client:
+        with open_client(project, console, args.emulator, args.timeout) as client:
             listings.append(client.list_destinations())
     many = len(listings) > 1
     if args.format == "json":

@@ -41,7 +41,7 @@ class ImportOutcome:
 def run(args: Namespace, console: Console) -> int:
     outcomes: list[ImportOutcome] = []
     for project in projects_of(args):
-        with open_client(project, console, args.emulator) as client:
+        with open_client(project, console, args.emulator, args.timeout) as client:
             outcomes.append(import_project(project, client, args, console))
     # every project is read before any file is written: a failure leaves the tree as it was
     for outcome in outcomes:

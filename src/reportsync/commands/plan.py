@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from reportsync.client import Client
 from reportsync.commands import projects_of
 from reportsync.config import Project
-from reportsync.connection import open_client
+from reportsync.connection import open_clients
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, Problem, SafetyError
 from reportsync.match import unmatched
 from reportsync.models import DesiredReport, Destination, RemoteReport
 from reportsync.plan import Plan, PlanOptions, build_plan, threshold_breach
+from reportsync.pool import both, in_order
 from reportsync.render import by_project, code_span, json_text, project_heading
 from reportsync.render.plan import plan_json, plan_totals_line, render_plan_markdown, render_plan_text
 
@@ -48,11 +48,8 @@ def run(args: Namespace, console: Console) -> int:
     if args.out and len(projects) > 1:
         raise SafetyError("--out saves one project's plan: add --project NAME")
     refuse_shared_keys(args, console)
-    with ExitStack() as stack:
-        states: list[tuple[ProjectState, str]] = []
-        for project in projects:
-            client = stack.enter_context(open_client(project, console, args.emulator))
-            states.append((read_state(project, client, console), client.api_url))
+    with open_clients(projects, console, args.emulator, args.timeout) as clients:
+        states = read_states(projects, clients, console)
     if not args.emulator:  # each project's demo emulator holds the same demo reports
         refuse_shared_remote([s for s, _ in states])
     plans = [
@@ -82,13 +79,27 @@ def plan_options(project: Project, args: Namespace) -> PlanOptions:
     )
 
 
+def read_states(
+    projects: Sequence[Project], clients: Sequence[Client], console: Console
+) -> list[tuple[ProjectState, str]]:
+    """Every project's state and API URL, in config order; the projects are read at the same time
+    (a far-away API costs one round trip for all of them), and the first failure in order is raised."""
+
+    def reader(project: Project, client: Client) -> Callable[[], tuple[ProjectState, str]]:
+        return lambda: (read_state(project, client, console), client.api_url)
+
+    return in_order([reader(p, c) for p, c in zip(projects, clients, strict=True)])
+
+
 def read_state(project: Project, client: Client, console: Console) -> ProjectState:
     """The project's desired reports and its remote listings; InvalidFilesError, ApiError."""
     from reportsync.desired import load_project_files
 
     desired, skipped = load_project_files(project.reports, project.root)
     console.info(f"Read {len(desired)} report(s) from {project.reports}/; reading remote reports...")
-    return ProjectState(project, desired, client.list_reports(), client.list_destinations(), skipped)
+    # Both listings at once: one round trip, not two.
+    reports, destinations = both(client.list_reports, client.list_destinations)
+    return ProjectState(project, desired, reports, destinations, skipped)
 
 
 def plan_state(state: ProjectState, options: PlanOptions, console: Console) -> Plan:

@@ -29,7 +29,7 @@ SEND_TEST_LIMIT = (
 def run(args: Namespace, console: Console) -> int:
     project, desired = find_managed(args, projects_of(args))
     env, name = desired.identity
-    with open_client(project, console, args.emulator) as client:
+    with open_client(project, console, args.emulator, args.timeout) as client:
         target = remote_of(project, desired, client)
         try:
             answer = client.send_test(target.id)

@@ -22,6 +22,7 @@ from reportsync.emulator.flags import (
     _retry_after,
     _seed,
 )
+from reportsync.emulator.serving import add_serving_faults, arm_serving, serving_lines
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("fault injection")
     _add_rate_faults(group)
     _add_call_faults(group)
+    add_serving_faults(parser.add_argument_group("serving faults"))
 
 
 def _add_rate_faults(group: argparse._ArgumentGroup) -> None:
@@ -142,6 +144,7 @@ def arm_faults(faults: Faults, args: argparse.Namespace) -> None:
         faults.ambiguous_creates(args.ambiguous_creates)
     for rule in args.reset_connections or ():
         faults.reset_connections(rule.method, rule.glob, rule.count)
+    arm_serving(faults, args)
     if args.rewrite:
         faults.rewrite_stored(*args.rewrite)
     if args.twin_creates:
@@ -162,6 +165,7 @@ def fault_lines(args: argparse.Namespace) -> list[str]:
         n = args.ambiguous_creates
         lines.append(f"{_next(n, 'create')} {'is' if n == 1 else 'are'} stored, then the connection drops")
     lines += [_call_line(rule) for rule in args.reset_connections or ()]
+    lines += serving_lines(args)
     if args.twin_creates:
         lines.append(
             f"{_next(args.twin_creates, 'create')} {'is' if args.twin_creates == 1 else 'are'} stored twice"

@@ -1,14 +1,18 @@
-"""Fault injection for the emulator: latency, 429s, 5xx, dropped connections, slow answers, bad listings."""
+"""Fault injection for the emulator: latency, 429s, 5xx, dropped connections, slow answers, bad listings,
+and the serving faults: slow-drip and oversized or compressed bodies, raw bodies, malformed fields."""
 
 from __future__ import annotations
 
 import fnmatch
+import json
 import threading
 import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from reportsync.emulator.bodies import bloated, shaped
 
 RESTART = "restart"
 # What a server may do to a report it stores (the written body is accepted, the stored one differs).
@@ -19,7 +23,9 @@ REWRITES = ("trim-names", "nfc-names", "range-as-string")
 class _Rule:
     """One armed fault; `count` is how many more requests it hits."""
 
-    kind: Literal["fail", "reset", "slow", "fail_listing", "restart_listing"]
+    kind: Literal[
+        "fail", "reset", "slow", "fail_listing", "restart_listing", "drip", "bloat", "raw", "error_2xx"
+    ]
     count: int
     method: str = "*"
     glob: str = "*"
@@ -27,6 +33,10 @@ class _Rule:
     delay: float = 0.0
     process_first: bool = True
     pages: int = 0
+    size: int = 0  # drip: bytes per step; bloat: bytes the body grows to
+    compressed: bool = False
+    raw: bytes = b""
+    retry_after: str | None = None
 
     def matches(self, method: str, path: str) -> bool:
         return fnmatch.fnmatchcase(method.upper(), self.method.upper()) and fnmatch.fnmatchcase(
@@ -41,6 +51,7 @@ class Verdict:
     action: Literal["reject", "reset"]
     status: int = 0
     retry_after: str | None = None
+    code: str = ""  # the error code of the answer; "" for the status's usual one
 
 
 DEFAULT_MESSAGE = "injected failure: the request was not served"
@@ -92,6 +103,14 @@ class Faults:
         self._rewrites: set[str] = set()
         self._twins = 0
         self.error = InjectedError()
+        # How the emulator waits between drips; a test shares its virtual clock's sleep (never waits).
+        self.sleep: Callable[[float], None] = time.sleep
+        self.fields: dict[str, Any] = {}  # served on every report object, replacing the stored value
+        self.omit_labels = False
+        self._empty_pages = 0
+        self._cursor_count = 0
+        self._writable: set[str] = set()
+        self.written_fields: list[tuple[str, Any]] = []
 
     # -- switches (the API tests and benchmarks code against) ---------------------------------
     def queue_429(self, n: int, retry_after: str | None = "1") -> None:
@@ -106,8 +125,15 @@ class Faults:
                 capacity = max(1.0, rps)
                 self._bucket = _Bucket(rps, capacity, self.clock(), retry_after)
 
-    def fail(self, method: str, path_glob: str, status: int, count: int = 1) -> None:
-        self._arm(_Rule("fail", count, method, path_glob, status=status))
+    def fail(
+        self, method: str, path_glob: str, status: int, count: int = 1, retry_after: str | None = None
+    ) -> None:
+        self._arm(_Rule("fail", count, method, path_glob, status=status, retry_after=retry_after))
+
+    def error_2xx(self, method: str, path_glob: str, status: int = 200, count: int = 1) -> None:
+        """Matching calls are not processed and answer a success status whose body is a v4 error
+        (`invalid_data`): a 2xx is success only when the body agrees."""
+        self._arm(_Rule("error_2xx", count, method, path_glob, status=status))
 
     def fail_listing_after(self, pages: int, status: int = 503, count: int = 1) -> None:
         self._arm(_Rule("fail_listing", count, status=status, pages=pages))
@@ -126,6 +152,41 @@ class Faults:
         self, method: str, path_glob: str, delay: float, count: int = 1, process_first: bool = True
     ) -> None:
         self._arm(_Rule("slow", count, method, path_glob, delay=delay, process_first=process_first))
+
+    def drip(self, method: str, path_glob: str, step_bytes: int, step_seconds: float, count: int = 1) -> None:
+        """Matching answers send their body `step_bytes` at a time, waiting `step_seconds` (via `sleep`)."""
+        self._arm(_Rule("drip", count, method, path_glob, delay=step_seconds, size=max(1, step_bytes)))
+
+    def bloat(self, method: str, path_glob: str, size: int, compressed: bool = False, count: int = 1) -> None:
+        """Matching answers pad their JSON body with whitespace to `size` bytes (still valid JSON);
+        `compressed`: sent gzip-encoded, so that a few KiB on the wire expand to `size`."""
+        self._arm(_Rule("bloat", count, method, path_glob, size=size, compressed=compressed))
+
+    def raw_body(self, method: str, path_glob: str, body: bytes, count: int = 1) -> None:
+        """Matching calls are processed, then answered with these bytes as the body."""
+        self._arm(_Rule("raw", count, method, path_glob, raw=body))
+
+    def serve_field(self, name: str, value: Any, writable: bool = False) -> None:
+        """Every report object served carries `name` with `value` (JSON), whatever is stored.
+
+        `writable`: a field the server knows (a newer feature): writes may carry it, and what they sent
+        is kept in `written_fields`; otherwise a write carrying it is refused as an unknown field."""
+        with self._lock:
+            self.fields[name] = value
+            if writable:
+                self._writable.add(name)
+
+    def writable(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A write's body without the served fields the server knows (recorded in `written_fields`)."""
+        with self._lock:
+            for name in self._writable & set(body):
+                self.written_fields.append((name, body[name]))
+            return {k: v for k, v in body.items() if k not in self._writable}
+
+    def empty_pages(self, count: int) -> None:
+        """The next `count` listing calls answer an empty page that still says has_more, fresh cursor."""
+        with self._lock:
+            self._empty_pages += count
 
     def twin_creates(self, n: int) -> None:
         """The next n creates are stored twice, as when another writer creates the same report at once."""
@@ -157,6 +218,11 @@ class Faults:
             self._rewrites.clear()
             self._twins = 0
             self.error = InjectedError()
+            self.fields.clear()
+            self._writable.clear()
+            self.written_fields.clear()
+            self.omit_labels = False
+            self._empty_pages = 0
             self.latency = 0.0
             self._queued_429.clear()
             self._bucket = None
@@ -172,10 +238,11 @@ class Faults:
             if self._bucket is not None and not self._bucket.take(self.clock()):
                 return Verdict("reject", 429, self._bucket.retry_after)
             for rule in self._rules:
-                if rule.kind in ("reset", "fail") and rule.matches(method, path):
+                if rule.kind in ("reset", "fail", "error_2xx") and rule.matches(method, path):
                     self._consume(rule)
                     action: Literal["reject", "reset"] = "reset" if rule.kind == "reset" else "reject"
-                    return Verdict(action, rule.status)
+                    code = "invalid_data" if rule.kind == "error_2xx" else ""
+                    return Verdict(action, rule.status, rule.retry_after, code)
         return None
 
     def slowness(self, method: str, path: str) -> tuple[float, bool] | None:
@@ -189,6 +256,31 @@ class Faults:
         if rule is None:
             return None
         return RESTART if rule.kind == "restart_listing" else rule.status
+
+    def next_cursor(self) -> int:
+        with self._lock:
+            self._cursor_count += 1
+            return self._cursor_count
+
+    def take_empty_page(self) -> bool:
+        with self._lock:
+            if self._empty_pages <= 0:
+                return False
+            self._empty_pages -= 1
+            return True
+
+    def body(self, method: str, path: str, data: Any) -> tuple[bytes, dict[str, str], tuple[int, float]]:
+        """The bytes to send for `data` (JSON-able), extra headers, and a drip's (bytes per step, seconds)."""
+        with self._lock:
+            data = shaped(data, dict(self.fields), self.omit_labels)
+        raw = self._take(("raw",), lambda r: r.matches(method, path))
+        payload = raw.raw if raw else json.dumps(data).encode()
+        headers: dict[str, str] = {}
+        bloat = self._take(("bloat",), lambda r: r.matches(method, path))
+        if bloat is not None:
+            payload, headers = bloated(payload, bloat.size, bloat.compressed)
+        drip = self._take(("drip",), lambda r: r.matches(method, path))
+        return payload, headers, (drip.size, drip.delay) if drip else (0, 0.0)
 
     def take_twin(self) -> bool:
         with self._lock:

@@ -129,4 +129,56 @@ def _restart_pages(text: str) -> int:
     return _whole(text, "PAGES", 1)
 
 
+EVERY = 1_000_000  # a count that stands for "every matching call"
+
+
+@dataclass(frozen=True)
+class BodyFault:
+    """A serving fault on matching calls' bodies: --drip, --bloat or --raw-body."""
+
+    method: str
+    glob: str
+    count: int
+    size: int = 0
+    compressed: bool = False
+    raw: bytes = b""
+
+
+def _drip_spec(text: str) -> BodyFault:
+    parts = _call(text, (2, 3), "METHOD:PATH_GLOB[:COUNT], e.g. GET:/scheduled-reports")
+    return BodyFault(parts[0], parts[1], _count(parts[2]) if len(parts) == 3 else 1)
+
+
+def _bloat_spec(text: str) -> BodyFault:
+    parts = _call(text, (3, 4), "METHOD:PATH_GLOB:MIB[:gzip], e.g. GET:/scheduled-reports:300:gzip")
+    if len(parts) == 4 and parts[3] != "gzip":
+        raise argparse.ArgumentTypeError(f"the fourth part must be 'gzip', not {parts[3]!r}")
+    mib = _whole(parts[2], "MIB", 1)
+    return BodyFault(parts[0], parts[1], EVERY, mib * 1024 * 1024, len(parts) == 4)
+
+
+def _raw_spec(text: str) -> BodyFault:
+    parts = _call(text, (3, 4), "METHOD:PATH_GLOB:FILE[:COUNT], e.g. GET:/scheduled-reports:page.json")
+    try:
+        with open(parts[2], "rb") as handle:
+            raw = handle.read(64 * 1024 * 1024)
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot read {parts[2]!r}: {exc.strerror}") from None
+    return BodyFault(parts[0], parts[1], _count(parts[3]) if len(parts) == 4 else 1, raw=raw)
+
+
+def _field_spec(text: str) -> tuple[str, object]:
+    import json
+
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(
+            f"expected FIELD=JSON, e.g. included_range_days='\"7\"', not {text!r}"
+        )
+    try:
+        return name, json.loads(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the value of {name} is not JSON: {value[:40]!r}") from None
+
+
 # -- the command ----------------------------------------------------------------------------------

@@ -133,6 +133,11 @@ class App:
     # -- endpoints ----------------------------------------------------------------------------
     def _list(self, request: Request, _: str | None) -> Response:
         limit = _limit(request.query) if self.paginate else None
+        if self.faults.take_empty_page():
+            fresh = f"cur{self.faults.next_cursor()}"
+            return Response(
+                200, {**_envelope("/v4" + LIST, [], False), "has_more": True, "next_cursor": fresh}
+            )
         cursor = request.query.get("starting_after") or None
         with self.store.lock:
             start = self.store.offset_after(cursor)
@@ -148,7 +153,7 @@ class App:
         return response
 
     def _create(self, request: Request, _: str | None) -> Response:
-        body = _json_object(request.body)
+        body = self.faults.writable(_json_object(request.body))
         key = request.headers.get("idempotency-key") if self.honour_idempotency else None
         with self.store.lock:
             first = self.store.get(self._idempotent.get(key, "")) if key else None
@@ -163,7 +168,7 @@ class App:
         return Response(200, _found(self.store.get(_id(report_id)), _id(report_id)))
 
     def _replace(self, request: Request, report_id: str | None) -> Response:
-        body, report_id = _json_object(request.body), _id(report_id)
+        body, report_id = self.faults.writable(_json_object(request.body)), _id(report_id)
         report = _found(_validated(lambda b: self.store.replace(report_id, b), body), report_id)
         if self.put_returns_minimal:
             report = {key: report[key] for key in ("object", "id", "url")}

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -234,13 +234,13 @@ class _Handler(BaseHTTPRequestHandler):
         if verdict is not None and verdict.action == "reset":
             return self._drop()
         if verdict is not None:
-            return self._send(self._injected(verdict.status, verdict.retry_after))
+            return self._send(self._injected(verdict.status, verdict.retry_after, verdict.code))
         self._process(request, faults.slowness(request.method, request.path))
 
-    def _injected(self, status: int, retry_after: str | None) -> Response:
+    def _injected(self, status: int, retry_after: str | None, code: str = "") -> Response:
         text = self.server.emulator.faults.error
         details = [{"field": f, "message": m} for f, m in text.details] or None
-        response = error_response(status, text.message, text.code, details)
+        response = error_response(status, text.message, text.code or code, details)
         response.reason = text.reason
         if text.header is not None:
             response.headers["X-Qon-Note"] = text.header
@@ -287,19 +287,37 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, response: Response) -> None:
         self.server.emulator.served(response)
         self.server.emulator.log_request(self.command, self.path, str(response.status))
-        payload = b"" if response.body is None else json.dumps(response.body).encode()
+        faults = self.server.emulator.faults
+        payload, drip = b"", (0, 0.0)
+        extra: dict[str, str] = {}
+        if response.body is not None:
+            payload, extra, drip = faults.body(self.command, self._route_path(), response.body)
         try:
             self.send_response(response.status, response.reason)
             if response.body is not None:
                 self.send_header("Content-Type", "application/json")
             if response.status != 204:
                 self.send_header("Content-Length", str(len(payload)))
-            for name, value in response.headers.items():
+            for name, value in {**response.headers, **extra}.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(payload)
+            self._write(payload, drip, faults.sleep)
         except OSError:  # the client gave up (e.g. its read timeout): nothing left to do
             self.close_connection = True
+
+    def _write(self, payload: bytes, drip: tuple[int, float], sleep: Callable[[float], None]) -> None:
+        step, seconds = drip
+        if not step:
+            self.wfile.write(payload)
+            return
+        for start in range(0, len(payload), step):
+            self.wfile.write(payload[start : start + step])
+            self.wfile.flush()
+            sleep(seconds)
+
+    def _route_path(self) -> str:
+        path = urlsplit(self.path).path
+        return path[len(BASE) :] if path.startswith(BASE + "/") else "<outside /v4>"
 
     def _drop(self) -> None:
         self.server.emulator.log_request(self.command, self.path, "connection dropped")

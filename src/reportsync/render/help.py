@@ -6,7 +6,8 @@ MORE_HELP = "Run `reportsync COMMAND --help` for a command's flags."
 ENVIRONMENT = """environment:
   QONVERSION_SECRET_KEY  the project's secret key (sk_... or test_sk_...); never printed or logged
   QONVERSION_API_URL     API base URL (default https://api.qonversion.io/v4)
-  QONVERSION_TIMEOUT     seconds to wait for each HTTP answer
+  QONVERSION_TIMEOUT     seconds one HTTP attempt may take in all (default 30; --timeout)
+  HTTPS_PROXY, NO_PROXY  a proxy for the API (never used for a loopback URL)
   NO_COLOR               never colour the output"""
 EXIT_MEANINGS = {
     0: "success",

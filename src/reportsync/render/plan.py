@@ -33,6 +33,9 @@ def change_lines(change: Change, paint: Paint = plain) -> list[str]:
     if change.action == "update":
         for f in change.fields:
             lines += field_lines(f)
+        if change.kept:
+            names = ", ".join(value(k) for k in change.kept)
+            lines.append(f"      = kept as read: {names} (fields reportsync does not know; PUT replaces all)")
     else:
         shown = change.after if change.action == "create" else change.before
         for key in WRITABLE_FIELDS:
@@ -124,6 +127,7 @@ def change_json(change: Change) -> dict[str, Any]:
         "before": change.before,
         "after": change.after,
         "fields": [field_json(f) for f in change.fields],
+        "kept_unknown_fields": list(change.kept),
     }
 
 
