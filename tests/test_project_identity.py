@@ -92,3 +92,22 @@ def test_listings_sharing_an_id_are_refused(states: list[ProjectState], refused:
     else:
         with pytest.raises(SafetyError, match=refused):
             refuse_shared_remote(states)
+
+
+@pytest.mark.parametrize("argv", [("import",), ("import", "--dry-run"), ("refresh",)])
+def test_import_and_refresh_refuse_projects_with_the_same_key(
+    tmp_path: Path, emulator: Emulator, argv: tuple[str, ...]
+) -> None:
+    # import would write each remote report into both projects' folders (and claim `plan` shows no
+    # changes, when plan then refuses): one remote project is refused by every command that plans.
+    two_projects(tmp_path, emulator)
+    emulator.add_report(report("Nobody's"))
+    env = {"APP_KEY": KEY, "WEB_KEY": KEY, "QONVERSION_API_URL": emulator.url}
+    files = sorted(p.name for p in (tmp_path / "reports").rglob("*.yaml"))
+    emulator.reset_counts()
+    result = run_cli(*argv, env=env, cwd=tmp_path)
+    assert result.code == 3, result.out + result.err
+    assert "projects app and web use the same secret key" in result.err
+    assert sorted(p.name for p in (tmp_path / "reports").rglob("*.yaml")) == files
+    assert not emulator.counts
+
