@@ -37,6 +37,9 @@ def test_escaped_shows_every_invisible_character(text: str, shown: str) -> None:
         ("Weekly KPIs\u00a0", "Weekly KPIs"),
         ("Cafe\u0301", "Café"),
         ("\tX\u3000", "X"),
+        ("X\ufeff", "X"),  # JavaScript's trim()
+        ("\x01X\x1f", "X"),  # Java's String.trim()
+        ("\ufeffCafe\u0301\u00a0", "Café"),
     ],
 )
 def test_loose_names_are_equal(a: str, b: str) -> None:

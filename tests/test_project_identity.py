@@ -110,4 +110,3 @@ def test_import_and_refresh_refuse_projects_with_the_same_key(
     assert "projects app and web use the same secret key" in result.err
     assert sorted(p.name for p in (tmp_path / "reports").rglob("*.yaml")) == files
     assert not emulator.counts
-

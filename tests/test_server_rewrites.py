@@ -40,6 +40,10 @@ NAME_CASES = [
     ("trim-names", quoted("Weekly KPIs "), '"Weekly KPIs "', "Weekly KPIs"),
     ("trim-names", "report_name: Weekly KPIs\u00a0", '"Weekly KPIs\\u00a0"', "Weekly KPIs"),
     ("trim-names", quoted("\u2003Revenue\t"), '"\\u2003Revenue\\t"', "Revenue"),
+    # as servers trim beyond str.strip(): JavaScript's trim() strips U+FEFF, Java's String.trim() every
+    # character up to U+0020 (a BOM or a control pasted from a spreadsheet)
+    ("trim-names", quoted("Weekly KPIs\ufeff"), '"Weekly KPIs\\ufeff"', "Weekly KPIs"),
+    ("trim-names", quoted("\ufeff\u0001Revenue"), '"\\ufeff\\u0001Revenue"', "Revenue"),
     ("nfc-names", quoted("Cafe\u0301 daily"), '"Cafe\\u0301 daily"', "Café daily"),
     ("nfc-names", quoted("A\u030angstro\u0308m"), '"A\\u030angstro\\u0308m"', "Ångström"),
 ]

@@ -17,6 +17,9 @@ from reportsync.emulator.bodies import bloated, shaped
 RESTART = "restart"
 # What a server may do to a report it stores (the written body is accepted, the stored one differs).
 REWRITES = ("trim-names", "nfc-names", "range-as-string")
+# What servers' trim functions remove: Unicode whitespace (Python, Go, JavaScript), U+FEFF (JavaScript's
+# trim()) and every character up to U+0020 (Java's String.trim()).
+_TRIMMED = "".join(c for c in map(chr, range(0x3001)) if c.isspace() or c <= " ") + "\ufeff"
 
 
 @dataclass
@@ -303,7 +306,7 @@ class Faults:
         out = dict(fields)
         name = out.get("report_name")
         if isinstance(name, str) and "trim-names" in rewrites:
-            out["report_name"] = name.strip()
+            out["report_name"] = name.strip(_TRIMMED)
         if isinstance(out.get("report_name"), str) and "nfc-names" in rewrites:
             out["report_name"] = unicodedata.normalize("NFC", out["report_name"])
         if "range-as-string" in rewrites and "included_range_days" in out:
