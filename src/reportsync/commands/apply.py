@@ -22,7 +22,7 @@ from reportsync.commands.plan import (
 from reportsync.config import Project
 from reportsync.connection import open_clients
 from reportsync.console import Console
-from reportsync.errors import ExitStatus, Problem, SafetyError
+from reportsync.errors import ConfigError, ExitStatus, Problem, SafetyError
 from reportsync.escape import shown
 from reportsync.plan import Plan
 from reportsync.render import by_project, code_span, json_text, project_heading, quoted
@@ -48,6 +48,8 @@ def run(args: Namespace, console: Console) -> int:
     if args.plan_file and len(projects) > 1:
         raise SafetyError("a plan file holds one project's plan: add --project NAME")
     refuse_shared_keys(args, console)
+    if args.plan_file:
+        refuse_plan_flags(args)
     saved = saved_plan(args.plan_file, projects[0]) if args.plan_file else None
     if saved is not None and saved.reports and not args.reports:
         projects = (replace(projects[0], reports=saved.reports),)  # the folder the plan was made from
@@ -131,6 +133,26 @@ def report_interrupted(
     report_results(outcomes, args, console)
     console.error(interrupted_text(ApplyResult(tuple(r for _, o in outcomes for r in o.results))))
     return ExitStatus.INTERRUPTED
+
+
+def refuse_plan_flags(args: Namespace) -> None:
+    """ConfigError when a flag that shapes a plan comes with PLAN_FILE: the file's options, the reviewed
+    ones, are used, so the flag would be dropped in silence (Terraform refuses -target with a saved plan)."""
+    given = [flag for flag, value in _PLAN_FLAGS if getattr(args, value, None) not in (None, [])]
+    if args.prune is not None:
+        given.insert(1, "--prune" if args.prune else "--no-prune")
+    if given:
+        raise ConfigError(
+            f"{', '.join(given)} cannot change a saved plan: {args.plan_file} is applied with the options it "
+            "was made with. Make a new plan with them (`reportsync plan ... --out`) and apply that."
+        )
+
+
+_PLAN_FLAGS = (
+    ("--target", "target"),
+    ("--max-change-percent", "max_change_percent"),
+    ("--min-existing", "min_existing"),
+)
 
 
 def saved_plan(path: str, project: Project) -> SavedPlan:
