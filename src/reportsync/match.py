@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from fnmatch import fnmatchcase
 
 from reportsync.errors import PlanError, Problem
@@ -16,6 +16,13 @@ from reportsync.names import escaped, loose_name
 def matches(name: str, globs: Sequence[str]) -> bool:
     """True when a name equals an entry, or matches it as a glob: "Revenue [EU]" means itself first."""
     return any(name == g or fnmatchcase(name, g) for g in globs)
+
+
+def selects(name: str, entries: Sequence[str], names: Collection[str]) -> bool:
+    """True when an entry (of --target) selects `name`: an entry that is one of `names` (every report's
+    name) means only that report, so `--target "Revenue [EU]" --prune` never deletes "Revenue E";
+    any other entry is a glob."""
+    return any(name == e or (e not in names and fnmatchcase(name, e)) for e in entries)
 
 
 def unmatched(globs: Sequence[str], names: Sequence[str]) -> list[str]:
