@@ -75,8 +75,30 @@ def check_near_names(
             found = loose.get((env, loose_name(name)), [])
             if found:
                 problems.append(Problem(spec.file, spec.line, 0, _near_text(name, found)))
+            else:
+                problems.extend(_near_desired(spec, desired))
     if problems:
         raise PlanError(_summarise(problems), tuple(problems))
+
+
+def _near_desired(spec: DesiredReport, desired: Sequence[DesiredReport]) -> list[Problem]:
+    """A problem when another file declares a name equal to this new report's after trimming and NFC:
+    a server storing names so would hold two reports of one name."""
+    env, name = spec.identity
+    for other in desired:
+        if (
+            other.identity[0] == env
+            and other.identity[1] != name
+            and loose_name(other.identity[1]) == loose_name(name)
+        ):
+            text = (
+                f"report_name {escaped(name)} would be created beside {escaped(other.identity[1])} of "
+                f"{other.file}:{other.line}, names that differ only in outer whitespace or Unicode form: a "
+                "server that trims or composes names would hold two reports of one name; write the name "
+                "the same way in both files"
+            )
+            return [Problem(spec.file, spec.line, 0, text)]
+    return []
 
 
 def _near_text(name: str, found: list[RemoteReport]) -> str:
