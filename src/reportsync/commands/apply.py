@@ -67,25 +67,40 @@ def run(args: Namespace, console: Console) -> int:
         if any(p.plan.changes for p, _ in staged) and not args.plan_file:
             confirm(args, console)  # a saved plan was reviewed when it was made, as with Terraform
         console.commit()  # from here on, output trouble must not hide what was applied
-        counter = Progress(sum(len(p.plan.changes) for p, _ in staged), args, console)
-        for p, client in staged:
-            if args.format == "text" and p.plan.changes and len(staged) > 1:
-                console.print()  # the plans end with a blank line, or with the all-projects total
-                console.print(project_heading(p.project.name, console.paint))
-            try:
-                result = apply_plan(p.plan, client, p.project.parallelism, counter.show)
-            except ApplyInterrupted as exc:
-                outcomes.append((p.project, exc.result))
-                rest = [q for q, _ in staged[len(outcomes) :]]
-                return report_interrupted(outcomes, rest, args, console)
-            checked = reread(result, client, console)
-            for row, row_checked in zip(result.results, checked.results, strict=True):
-                if row_checked is not row:  # shown once more: what the re-read found
-                    counter.show_again(row_checked)
-            outcomes.append((p.project, checked))
+        interrupted = apply_all(staged, outcomes, args, console)
+    if interrupted is not None:
+        return report_interrupted(outcomes, interrupted, args, console)
     report_results(outcomes, args, console)
     failed = any(r.failed or r.skipped for _, r in outcomes)
     return ExitStatus.PARTIAL if failed else ExitStatus.OK
+
+
+def apply_all(
+    staged: list[tuple[ProjectPlan, Client]],
+    outcomes: list[tuple[Project, ApplyResult]],
+    args: Namespace,
+    console: Console,
+) -> list[ProjectPlan] | None:
+    """Apply each project's plan in turn, each checked by a re-read, into `outcomes`.
+
+    Returns None when it ran to the end; after Ctrl-C, the plans of the projects not started.
+    """
+    counter = Progress(sum(len(p.plan.changes) for p, _ in staged), args, console)
+    for p, client in staged:
+        if args.format == "text" and p.plan.changes and len(staged) > 1:
+            console.print()  # the plans end with a blank line, or with the all-projects total
+            console.print(project_heading(p.project.name, console.paint))
+        try:
+            result = apply_plan(p.plan, client, p.project.parallelism, counter.show)
+        except ApplyInterrupted as exc:
+            outcomes.append((p.project, exc.result))
+            return [q for q, _ in staged[len(outcomes) :]]
+        checked = reread(result, client, console)
+        for row, row_checked in zip(result.results, checked.results, strict=True):
+            if row_checked is not row:  # shown once more: what the re-read found
+                counter.show_again(row_checked)
+        outcomes.append((p.project, checked))
+    return None
 
 
 class Progress:
