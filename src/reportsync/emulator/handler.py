@@ -48,7 +48,11 @@ class Handler(BaseHTTPRequestHandler):
         emulator = self.server.emulator
         request = self._read_request()
         emulator.count(request)
-        faults = emulator.faults
+        with emulator.in_flight(request.method):
+            self._answer(request)
+
+    def _answer(self, request: Request) -> None:
+        faults = self.server.emulator.faults
         if faults.latency > 0:
             time.sleep(faults.latency)
         verdict = faults.before(request.method, request.path)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -57,6 +59,9 @@ class Emulator:
         self.faults = Faults()
         self.counts: Counter[tuple[str, str]] = Counter()
         self.served_429 = 0
+        # per method, the most requests answered at the same time (shows how concurrent a client is)
+        self.peak_in_flight: Counter[str] = Counter()
+        self._in_flight: Counter[str] = Counter()
         self._count_lock = threading.Lock()
         self.request_log = request_log
         modes = {"paginate": paginate, "put_returns_minimal": put_returns_minimal}
@@ -170,6 +175,19 @@ class Emulator:
         with self._count_lock:
             self.counts.clear()
             self.served_429 = 0
+            self.peak_in_flight.clear()
+
+    @contextlib.contextmanager
+    def in_flight(self, method: str) -> Iterator[None]:
+        """While one request is being answered (counted into `peak_in_flight[method]`)."""
+        with self._count_lock:
+            self._in_flight[method] += 1
+            self.peak_in_flight[method] = max(self.peak_in_flight[method], self._in_flight[method])
+        try:
+            yield
+        finally:
+            with self._count_lock:
+                self._in_flight[method] -= 1
 
     def count(self, request: Request) -> None:
         route = resolve(request.path)
