@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import subprocess
@@ -87,7 +88,8 @@ class Results:
         for n, req in sorted(self.apply_requests.items()):
             text = (
                 f"apply N={n} at p{req['parallelism']}: {req['writes']} writes (want {n}), "
-                f"reads {req['reads']} (want 1 list + 1 destinations), exit {req['rc']}"
+                f"reads {req['reads']} (want {1 + math.ceil(n / 100)} list: the first read and the closing "
+                f"re-read, + 1 destinations), exit {req['rc']}"
             )
             out.append(Target(text, req["ok"]))
         n = max(self.apply)

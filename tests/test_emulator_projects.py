@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from helpers import report, run_cli, write_reports
 
-from reportsync.connection import DEMO_REMOTE
 from reportsync.constants import EMULATOR_DEMO_KEY
 from reportsync.emulator import Emulator
+from reportsync.emulator.demo import DEMO_REPORTS as DEMO_REMOTE
 
 KEY_APP = "test_sk_project_app_0001"
 KEY_WEB = "test_sk_project_web_0002"

@@ -11,10 +11,6 @@ from urllib.parse import urlsplit
 from reportsync.config import Project
 from reportsync.console import Console
 
-# What the in-process demo emulator holds before a `--emulator` run; `reportsync emulator --demo` serves
-# the same. It lives with the emulator, which imports nothing of reportsync but constants.
-from reportsync.emulator.demo import DEMO_REPORTS as DEMO_REMOTE
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from reportsync.client import Client
@@ -68,9 +64,10 @@ def open_client(
     pool_size = pool_size or max(project.parallelism, 4) * 2
     if emulator:
         from reportsync.emulator import Emulator
+        from reportsync.emulator.demo import DEMO_REPORTS  # what `reportsync emulator --demo` serves too
 
         with Emulator(seed=1) as emu:
-            for report in DEMO_REMOTE:
+            for report in DEMO_REPORTS:
                 emu.add_report(report)
             console.info(
                 f"Using a built-in emulator at {emu.url} (demo data; nothing real "

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportsync.emulator.cli import add_arguments, run
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from reportsync.emulator.cli import add_arguments, run
     from reportsync.emulator.faults import Faults
     from reportsync.emulator.server import Emulator
 
@@ -15,7 +14,12 @@ __all__ = ["Emulator", "Faults", "add_arguments", "run"]
 
 
 def __getattr__(name: str) -> Any:
-    # The server (http.server, email, ...) loads only when used: `reportsync --help` stays fast.
+    # Each part loads only when used: the server (http.server, email, ...), and the command line (argparse
+    # flags), so that importing the demo data or `reportsync --help` stays fast.
+    if name in ("add_arguments", "run"):
+        from reportsync.emulator import cli
+
+        return getattr(cli, name)
     if name == "Emulator":
         from reportsync.emulator.server import Emulator
 
