@@ -8,7 +8,8 @@ from reportsync.commands import projects_of
 from reportsync.config import Project
 from reportsync.console import Console
 from reportsync.desired import collect_all, collect_files
-from reportsync.errors import ExitStatus, Problem
+from reportsync.errors import ExitStatus, Problem, ReportsyncError
+from reportsync.render import quoted
 from reportsync.render.listing import skipped_files_note, validate_json, validate_summary
 from reportsync.validate import name_warnings
 
@@ -57,6 +58,12 @@ def _check_named(
 
     pre-commit hands over every changed YAML file, workflows included: the others are listed as skipped.
     """
+    folders = [path for path in paths if os.path.isdir(path)]
+    if folders:
+        raise ReportsyncError(
+            f"{quoted(folders[0])} is a folder: validate FILE... names files; "
+            "`reportsync validate` checks the whole reports folder (--reports DIR another one)"
+        )
     reports, checked = 0, 0
     problems: list[Problem] = []
     unique: dict[str, str] = {}
