@@ -219,3 +219,32 @@ def test_a_file_changed_since_it_was_read_is_left_untouched(tmp_path: Path) -> N
     assert write_back(FileRefresh(str(path), "edited meanwhile\n", "new\n", ())) is None
     assert path.read_text(encoding="utf-8") == "new\n"
     assert [p.name for p in tmp_path.iterdir()] == ["a.yaml"]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    "rename",
+    [
+        {"report_name": "Daily revenue"},  # into another file's report
+        {"report_name": "Release health", "environment": "sandbox"},  # into one document of a multi-doc file
+    ],
+)
+def test_a_remote_rename_onto_another_files_report_is_refused_not_written(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any, rename: dict[str, str]
+) -> None:
+    """The server allows two reports with one name; two files may not declare it. Writing the rename
+    would leave a folder that validate, plan and apply refuse, under "plan shows no changes"."""
+    root = project(tmp_path)
+    ids = seed(emulator, root / "reports")
+    digest = root / "reports" / "weekly-sandbox-digest.yaml"
+    text = digest.read_text(encoding="utf-8")
+    digest.write_text(f"id: {ids['Weekly sandbox digest/sandbox']}\n{text}", encoding="utf-8")
+    before = digest.read_bytes()
+    emulator.update_report(ids["Weekly sandbox digest/sandbox"], {"environment": "production", **rename})
+    emulator.update_report(ids["Growth snapshot/production"], {"send_at": "06:30"})
+    result = cli("refresh", env=env, cwd=root)
+    assert result.code == 1, result.out
+    assert digest.read_bytes() == before
+    assert "reports/weekly-sandbox-digest.yaml: the remote report is now" in result.err
+    assert "which reports/" in result.err and "declares too" in result.err
+    assert "Refreshed 1 file(s)" in result.out
+    assert cli("validate", cwd=root).code == 0

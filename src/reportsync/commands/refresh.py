@@ -90,9 +90,11 @@ def refresh_project(project: Project, plan: Plan, remote: tuple[RemoteReport, ..
     for change in plan.changes:
         if change.action == "update" and change.file and change.remote_id in by_id:
             by_file[change.file].append(change)
+    refused = list(identity_clashes(project.reports, by_file, by_id).items())
     files: list[FileRefresh] = []
-    refused: list[tuple[str, str]] = []
     for path, changes in by_file.items():
+        if path in dict(refused):
+            continue
         old = Path(path).read_text(encoding="utf-8")
         try:
             new = rewrite(old, edits_of(changes, by_id), path)
@@ -103,6 +105,30 @@ def refresh_project(project: Project, plan: Plan, remote: tuple[RemoteReport, ..
         files.append(FileRefresh(path, old, new, tuple(changes)))
     creates = plan.count("create")
     return RefreshOutcome(project, tuple(files), tuple(refused), creates)
+
+
+def identity_clashes(
+    folder: str, by_file: dict[str, list[Change]], by_id: dict[str, RemoteReport]
+) -> dict[str, str]:
+    """file -> why not: files whose remote report now has the (environment, name) another document
+    declares. The server allows two reports with one name; two files may not declare it (validate)."""
+    from reportsync.desired import load_desired
+    from reportsync.render import quoted
+
+    renamed = {(c.file, c.line): by_id[str(c.remote_id)].identity for cs in by_file.values() for c in cs}
+    declared: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for spec in load_desired(folder):
+        declared[renamed.get((spec.file, spec.line), spec.identity)].append(spec.where)
+    clashes: dict[str, str] = {}
+    for (path, line), (env, name) in renamed.items():
+        others = [w for w in declared[(env, name)] if w != f"{path}:{line}"]
+        if others and path not in clashes:
+            clashes[str(path)] = (
+                f"{path}: the remote report is now named {quoted(name)} ({env}), which {others[0]} declares"
+                " too; two files cannot declare one report: rename one of them in the dashboard (the file"
+                " is left untouched)"
+            )
+    return clashes
 
 
 def edits_of(changes: list[Change], by_id: dict[str, RemoteReport]) -> dict[int, dict[str, Any]]:
