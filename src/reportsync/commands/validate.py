@@ -58,7 +58,8 @@ def _check_named(
 
     pre-commit hands over every changed YAML file, workflows included: the others are listed as skipped.
     """
-    folders = [path for path in paths if os.path.isdir(path)]
+    # a folder typed as FILE; a link to one is what pre-commit may hand over for a linked folder
+    folders = [path for path in paths if os.path.isdir(path) and not os.path.islink(path)]
     if folders:
         raise ReportsyncError(
             f"{quoted(folders[0])} is a folder: validate FILE... names files; "
