@@ -135,6 +135,16 @@ def test_markdown_shows_every_cell_literally(kind: str) -> None:
         assert shown(text) in "".join(html.code)
 
 
+@pytest.mark.parametrize("kind", [*KINDS, "pipe"])
+def test_markdown_outside_tables_shows_names_literally(kind: str) -> None:
+    """The list of remote reports no file declares is not a table: `|` needs no escape there, and an
+    escape would show (`a\\|b`)."""
+    text = HOSTILE.get(kind, "Revenue | EU")
+    html = gfm(render_plan_markdown(hostile_plan(text)))
+    in_lists = [c for c in html.list_code if c not in ("production", "sandbox") and not c.startswith("id-")]
+    assert shown(text) in in_lists, in_lists
+
+
 def test_markdown_names_from_the_issue_render_literally() -> None:
     for name in ("Revenue <EU> daily", "Churn for @finance-team"):
         html = gfm(render_plan_markdown(hostile_plan(name)))
