@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from helpers import report
 
 from reportsync.emulator import Emulator
@@ -248,3 +249,24 @@ def test_a_remote_rename_onto_another_files_report_is_refused_not_written(
     assert "which reports/" in result.err and "declares too" in result.err
     assert "Refreshed 1 file(s)" in result.out
     assert cli("validate", cwd=root).code == 0
+
+
+@pytest.mark.parametrize("name", ["a\nApply complete: 9 created", "b\r::warning::x", "c\x1b[2J\u2028d"])
+def test_a_hostile_file_name_starts_no_line_of_the_diff(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any, name: str
+) -> None:
+    """The diff header names the file: a line break in its name (a pull request can add such a file)
+    is shown escaped, like every other file name reportsync prints."""
+    from channels import runner_commands, terminal_controls
+
+    made = emulator.add_report(report("Daily revenue", send_at="06:30"))
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    text = yaml.safe_dump(report("Daily revenue", id=made["id"]), sort_keys=False)
+    (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    for argv in (("refresh", "--dry-run"), ("refresh",)):
+        result = cli(*argv, env={**env, "GITHUB_ACTIONS": "true"}, cwd=tmp_path)
+        assert result.code == 0, result.err
+        assert terminal_controls(result.out) == [] and runner_commands(result.out) == []
+        starts = [line.split(" ", 1)[0] for line in result.out.splitlines()]
+        assert all(s[:1] in "+- @" or s in ("Dry", "Refreshed") for s in starts if s), result.out
