@@ -14,6 +14,7 @@ from reportsync.console import Console
 # What the in-process demo emulator holds before a `--emulator` run; `reportsync emulator --demo` serves
 # the same. It lives with the emulator, which imports nothing of reportsync but constants.
 from reportsync.emulator.demo import DEMO_REPORTS as DEMO_REMOTE
+from reportsync.emulator.demo import DEMO_SEED
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def open_client(
     if emulator:
         from reportsync.emulator import Emulator
 
-        with Emulator(seed=1) as emu:
+        with Emulator(seed=DEMO_SEED) as emu:
             for report in DEMO_REMOTE:
                 emu.add_report(report)
             console.info(
