@@ -74,11 +74,9 @@ def test_another_action_repository(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("value", ["acme", "acme/", "/repo", "a b/c", "acme/repo@v1", "x" * 40 + "/r"])
-def test_a_bad_action_repository_is_a_usage_error(
-    tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_bad_action_repository_is_a_usage_error(tmp_path: Path, value: str) -> None:
     done = run_cli("init", "--action-repository", value, cwd=tmp_path)
-    assert done.code == 1 and "expected OWNER/REPO" in capsys.readouterr().err
+    assert done.code == 1 and "expected OWNER/REPO" in done.err
     assert list(tmp_path.iterdir()) == []
 
 
