@@ -62,6 +62,9 @@ def test_discovery_table(tmp_path: Path) -> None:
     for name, target in links.items():
         (reports / name).symlink_to(target)
     os.mkfifo(reports / "pipe.yaml")
+    (reports / ".DS_Store").write_text("x")  # hidden, and no report: not named
+    (reports / ".cache").mkdir()  # hidden folder holding no report file: not named
+    (reports / ".cache" / "n.json").write_text("{}")
     files, skipped = found(reports, root)
     assert files == [
         "a.YAML",
@@ -149,6 +152,15 @@ def _broken(root: Path) -> None:
     (root / "reports" / "old.yaml").symlink_to("moved-away.yaml")
 
 
+def _hidden_file(root: Path) -> None:
+    (root / "reports" / ".orphan.yaml").write_text(yaml_of("Orphan"), encoding="utf-8")
+
+
+def _hidden_folder(root: Path) -> None:
+    (root / "reports" / ".archive").mkdir()
+    (root / "reports" / ".archive" / "orphan.yaml").write_text(yaml_of("Orphan"), encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("make", "entry", "reason"),
     [
@@ -157,6 +169,8 @@ def _broken(root: Path) -> None:
         (_broken, "old.yaml", "broken link"),
         (_device, "null.yaml", "a device, not a regular file"),
         (_socket, "sock.yaml", "a socket, not a regular file"),
+        (_hidden_file, ".orphan.yaml", "hidden (its name starts with '.'), so it was not read"),
+        (_hidden_folder, ".archive", "hidden folder holding report files; it was not read"),
     ],
 )
 def test_an_entry_not_read_is_named_and_nothing_is_deleted(

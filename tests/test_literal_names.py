@@ -9,7 +9,7 @@ import pytest
 from helpers import report, run_cli, write_reports
 
 from reportsync.emulator import Emulator
-from reportsync.match import matches, unmatched
+from reportsync.match import matches, selects, unmatched
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,35 @@ def test_each_target_that_matches_nothing_is_named(tmp_path: Path, env: dict[str
     assert result.code == 0, result.out + result.err
     assert 'Warning: --target "Nope*" matched no report' in result.err
     assert '"Revenue [EU]" matched' not in result.err
+
+
+@pytest.mark.parametrize(
+    ("name", "entry", "names", "expected"),
+    [
+        ("Revenue [EU]", "Revenue [EU]", {"Revenue [EU]", "Revenue E"}, True),
+        ("Revenue E", "Revenue [EU]", {"Revenue [EU]", "Revenue E"}, False),  # a report's name: literal
+        ("Revenue E", "Revenue [EU]", {"Revenue E"}, True),  # no report has that name: a glob
+        ("Is it up!", "Is it up?", {"Is it up?", "Is it up!"}, False),
+        ("Daily 2", "Daily*", {"Daily*", "Daily 2"}, False),
+        ("Daily 2", "Daily*", {"Daily 2"}, True),
+    ],
+)
+def test_a_target_that_is_a_report_name_selects_only_that_report(
+    name: str, entry: str, names: set[str], expected: bool
+) -> None:
+    assert selects(name, (entry,), names) is expected
+
+
+@pytest.mark.parametrize(("name", "lookalike"), [("Revenue [EU]", "Revenue E"), ("Is it up?", "Is it up!")])
+def test_target_prune_never_deletes_a_report_the_literal_name_also_globs(
+    tmp_path: Path, emulator: Emulator, env: dict[str, str], name: str, lookalike: str
+) -> None:
+    # `apply --prune --target "Revenue [EU]"` deleted the unmanaged "Revenue E": [EU] read as a class.
+    managed = emulator.add_report(report(name, send_at="08:00"))
+    bystander = emulator.add_report(report(lookalike))
+    folder = write_reports(tmp_path / "reports", [report(name)])
+    argv = ("apply", "--reports", str(folder), "--target", name, "--prune", "--force", "--auto-approve")
+    result = run_cli(*argv, env=env)
+    assert result.code == 0, result.out + result.err
+    assert "Apply complete: 0 created, 1 updated, 0 deleted." in result.out
+    assert {r["id"] for r in emulator.reports()} == {managed["id"], bystander["id"]}

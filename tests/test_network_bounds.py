@@ -288,3 +288,27 @@ def test_a_listing_that_takes_too_long_in_all_is_stopped(
         "GET /scheduled-reports → 200 malformed_response: the listing did not end within 600 s" in result.err
     )
     assert calls(emulator, "GET") == 2
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("plan",),
+        ("apply", "--auto-approve"),
+        ("import", "--dry-run"),
+        ("refresh", "--dry-run"),
+        ("show", "Daily revenue"),
+        ("destinations",),
+        ("doctor",),
+    ],
+)
+def test_every_remote_command_honours_its_timeout_flag(
+    tmp_path: Path, env: dict[str, str], emulator: Emulator, clock: VirtualClock, argv: tuple[str, ...]
+) -> None:
+    # Every command that accepts --timeout must use it: a flag accepted and ignored is a lie in --help.
+    emulator.add_report(report("Daily revenue"))
+    write_reports(tmp_path / "reports", [report("Daily revenue")])
+    emulator.faults.drip("GET", "/scheduled-reports*", 1, 1.0, count=1000)
+    result = run_cli(*argv, "--timeout", "7", env=env, clock=clock, cwd=tmp_path)
+    assert result.code == 1, result.out + result.err
+    assert "timed out after 7 s waiting for a complete response (--timeout)" in result.err

@@ -92,3 +92,76 @@ def test_listings_sharing_an_id_are_refused(states: list[ProjectState], refused:
     else:
         with pytest.raises(SafetyError, match=refused):
             refuse_shared_remote(states)
+
+
+@pytest.mark.parametrize("argv", [("import",), ("import", "--dry-run"), ("refresh",)])
+def test_import_and_refresh_refuse_projects_with_the_same_key(
+    tmp_path: Path, emulator: Emulator, argv: tuple[str, ...]
+) -> None:
+    # import would write each remote report into both projects' folders (and claim `plan` shows no
+    # changes, when plan then refuses): one remote project is refused by every command that plans.
+    two_projects(tmp_path, emulator)
+    emulator.add_report(report("Nobody's"))
+    env = {"APP_KEY": KEY, "WEB_KEY": KEY, "QONVERSION_API_URL": emulator.url}
+    files = sorted(p.name for p in (tmp_path / "reports").rglob("*.yaml"))
+    emulator.reset_counts()
+    result = run_cli(*argv, env=env, cwd=tmp_path)
+    assert result.code == 3, result.out + result.err
+    assert "projects app and web use the same secret key" in result.err
+    assert sorted(p.name for p in (tmp_path / "reports").rglob("*.yaml")) == files
+    assert not emulator.counts
+
+
+FOLDERS = "projects:\n  app:\n{app}    key_env: APP_KEY\n  web:\n{web}    key_env: WEB_KEY\n"
+
+
+@pytest.mark.parametrize(
+    ("app", "web", "line", "shared"),
+    [
+        ("", "    reports: reports/web\n", 5, "reports/web is inside reports"),  # app's default folder
+        (
+            "    reports: reports/app\n",
+            "    reports: reports/app/\n",
+            6,
+            "reports/app is the same folder as reports/app",
+        ),
+        (
+            "    reports: reports/app/web\n",
+            "    reports: reports/./app\n",
+            6,
+            "reports/app/web is inside reports/app",
+        ),
+        (
+            "    reports: linked\n",
+            "    reports: reports/app\n",
+            6,
+            "reports/app is the same folder as linked",
+        ),  # a link
+    ],
+)
+def test_projects_reading_the_same_files_are_refused(
+    tmp_path: Path, emulator: Emulator, app: str, web: str, line: int, shared: str
+) -> None:
+    # One file read by two projects declares its report in both: each creates it in its own remote
+    # project (and import and refresh write one project's reports into the other's files).
+    (tmp_path / ".git").mkdir()
+    write_reports(tmp_path / "reports" / "app" / "web", [report("Web only")])
+    (tmp_path / "linked").symlink_to(tmp_path / "reports" / "app")
+    (tmp_path / "reportsync.yaml").write_text(FOLDERS.format(app=app, web=web), encoding="utf-8")
+    env = {"APP_KEY": KEY, "WEB_KEY": "test_sk_web", "QONVERSION_API_URL": emulator.url}
+    for argv in (("validate",), ("plan",), ("apply", "--auto-approve")):
+        result = run_cli(*argv, env=env, cwd=tmp_path)
+        assert result.code == 1, result.out + result.err
+        assert f"reportsync.yaml:{line}:" in result.err, result.err
+        assert "projects app and web read the same report files" in result.err
+        assert shared in result.err
+    assert emulator.reports() == []
+
+
+def test_projects_in_sibling_folders_are_not_refused(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write_reports(tmp_path / "reports" / "app", [report("App daily")])
+    write_reports(tmp_path / "reports" / "application", [report("App daily")])
+    config = FOLDERS.format(app="    reports: reports/app\n", web="    reports: reports/application\n")
+    (tmp_path / "reportsync.yaml").write_text(config, encoding="utf-8")
+    assert run_cli("validate", cwd=tmp_path).code == 0

@@ -124,3 +124,29 @@ def _update(rid: str, send_at: str = "09:00") -> Change:
 def test_first_difference_names_the_first_field_that_differs(saved: Plan, fresh: Plan, said: str) -> None:
     found = first_difference(saved, fresh)
     assert (said in found) if said else found == ""
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (("--target", "Nothing"), "--target"),
+        (("--prune",), "--prune"),
+        (("--no-prune",), "--no-prune"),
+        (("--max-change-percent", "0"), "--max-change-percent"),
+        (("--min-existing", "0", "--target", "New"), "--target, --min-existing"),
+    ],
+)
+def test_flags_that_would_change_a_saved_plan_are_refused(
+    tmp_path: Path, emulator: Emulator, env: dict[str, str], flags: tuple[str, ...], named: str
+) -> None:
+    """`apply plan.json --target X` applied the whole saved plan, the flag silently dropped (Terraform
+    refuses -target with a saved plan too): the plan's options are the reviewed ones."""
+    emulator.add_report(report("Edited", send_at="08:00"))
+    folder = write_reports(tmp_path / "reports", [report("Edited"), report("New")])
+    plan_file = tmp_path / "plan.json"
+    assert run_cli("plan", "--reports", str(folder), "--out", str(plan_file), env=env).code == 0
+    before = emulator.reports()
+    result = run_cli("apply", str(plan_file), *flags, env=env)
+    assert result.code == 1, result.out + result.err
+    assert f"{named} cannot change a saved plan" in result.err
+    assert emulator.reports() == before

@@ -40,6 +40,10 @@ NAME_CASES = [
     ("trim-names", quoted("Weekly KPIs "), '"Weekly KPIs "', "Weekly KPIs"),
     ("trim-names", "report_name: Weekly KPIs\u00a0", '"Weekly KPIs\\u00a0"', "Weekly KPIs"),
     ("trim-names", quoted("\u2003Revenue\t"), '"\\u2003Revenue\\t"', "Revenue"),
+    # as servers trim beyond str.strip(): JavaScript's trim() strips U+FEFF, Java's String.trim() every
+    # character up to U+0020 (a BOM or a control pasted from a spreadsheet)
+    ("trim-names", quoted("Weekly KPIs\ufeff"), '"Weekly KPIs\\ufeff"', "Weekly KPIs"),
+    ("trim-names", quoted("\ufeff\u0001Revenue"), '"\\ufeff\\u0001Revenue"', "Revenue"),
     ("nfc-names", quoted("Cafe\u0301 daily"), '"Cafe\\u0301 daily"', "Café daily"),
     ("nfc-names", quoted("A\u030angstro\u0308m"), '"A\\u030angstro\\u0308m"', "Ångström"),
 ]
@@ -127,3 +131,30 @@ def _payload(name: str) -> dict[str, Any]:
         "environment": "production",
         "destinations": [{"type": "target_integration", "id": "int-wh-01"}],
     }
+
+
+@pytest.mark.parametrize(
+    ("names", "managed"),
+    [
+        (["Weekly KPIs", "Weekly KPIs "], False),  # two new files, one name once trimmed
+        (["Weekly KPIs", "Weekly KPIs\u00a0"], True),  # a new file beside a managed report's file
+        (["Café daily", "Cafe\u0301 daily"], False),
+    ],
+)
+def test_two_files_whose_names_a_server_would_store_as_one_are_never_both_created(
+    tmp_path: Path, emulator: Emulator, env: dict[str, str], names: list[str], managed: bool
+) -> None:
+    # Each file's report was checked against the remote reports only: both were created, and a trimming
+    # server then held two reports of one name (exit 4, a duplicate).
+    emulator.faults.rewrite_stored("trim-names", "nfc-names")
+    folder = tmp_path / "reports"
+    for index, name in enumerate(names):
+        write_named(folder / str(index), quoted(name))
+    if managed:
+        emulator.add_report(json.loads(json.dumps(_payload(names[0]))))
+    before = emulator.reports()
+    result = apply(folder, env)
+    assert result.code == 1, result.out + result.err
+    assert "only in outer whitespace or Unicode form" in result.err
+    assert "nothing was changed" in result.err
+    assert emulator.reports() == before

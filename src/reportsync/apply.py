@@ -67,12 +67,19 @@ def apply_plan(
     api: ReportsApi,
     parallelism: int = 4,
     on_result: Callable[[ChangeResult], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> ApplyResult:
-    """Apply every change; reports are independent, so one failure does not stop the others."""
+    """Apply every change; reports are independent, so one failure does not stop the others.
+
+    `stop`, once set (Ctrl-C seen by another thread), starts no further change: those are skipped.
+    Ctrl-C in the calling thread raises ApplyInterrupted carrying what was and was not applied.
+    """
     abort = _Abort()
     reserved = frozenset(c.remote_id for c in plan.changes if c.remote_id)
 
     def run(change: Change) -> ChangeResult:
+        if stop is not None and stop.is_set():
+            abort.set(INTERRUPTED)
         result = _apply_one(change, api, abort, reserved)
         if on_result is not None:
             on_result(result)

@@ -10,6 +10,20 @@ from collections.abc import Callable, Sequence
 from reportsync import __version__
 from reportsync.console import Console
 from reportsync.errors import UsageError
+from reportsync.handlers import (
+    run_apply,
+    run_destinations,
+    run_doctor,
+    run_emulator,
+    run_import,
+    run_init,
+    run_plan,
+    run_refresh,
+    run_schema,
+    run_send_test,
+    run_show,
+    run_validate,
+)
 from reportsync.render.help import ENVIRONMENT, MORE_HELP, exit_codes
 
 TYPE_CHECKING = False
@@ -19,84 +33,11 @@ if TYPE_CHECKING:
 Handler = Callable[[argparse.Namespace, Console], int]
 
 
-# One typed wrapper per command: it imports the command's module only when that command runs.
-def run_validate(args: argparse.Namespace, console: Console) -> int:
-    from reportsync.commands import validate
-
-    return validate.run(args, console)
-
-
-def run_schema(args: argparse.Namespace, console: Console) -> int:
-    from reportsync.commands import schema
-
-    return schema.run(args, console)
-
-
-def run_plan(args: argparse.Namespace, console: Console) -> int:
-    from reportsync.commands import plan
-
-    return plan.run(args, console)
-
-
-def run_apply(args: argparse.Namespace, console: Console) -> int:
-    from reportsync.commands import apply
-
-    return apply.run(args, console)
-
-
-def run_emulator(args: argparse.Namespace, console: Console) -> int:
-    from reportsync.commands import emulator
-
-    return emulator.run(args, console)
-
-
-def run_import(args: argparse.Namespace, console: Console) -> int:
-    from reportsync.commands import import_
-
-    return import_.run(args, console)
-
-
-def run_destinations(args: argparse.Namespace, console: Console) -> int:
-    from reportsync.commands import destinations
-
-    return destinations.run(args, console)
-
-
-def run_send_test(args: argparse.Namespace, console: Console) -> int:
-    from reportsync.commands import send_test
-
-    return send_test.run(args, console)
-
-
-def run_doctor(args: argparse.Namespace, console: Console) -> int:
-    from reportsync.commands import doctor
-
-    return doctor.run(args, console)
-
-
-def run_refresh(args: argparse.Namespace, console: Console) -> int:
-    from reportsync.commands import refresh
-
-    return refresh.run(args, console)
-
-
 def run_completion(args: argparse.Namespace, console: Console) -> int:
     import shtab
 
     console.print(shtab.complete(build_parser(), shell=args.shell).rstrip("\n"))
     return 0
-
-
-def run_show(args: argparse.Namespace, console: Console) -> int:
-    from reportsync.commands import show
-
-    return show.run(args, console)
-
-
-def run_init(args: argparse.Namespace, console: Console) -> int:
-    from reportsync.commands import init
-
-    return init.run(args, console)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

@@ -125,7 +125,9 @@ def load_config(path: str) -> tuple[Project, ...]:
     label = str(path)
     document = _read(path, label)
     base = os.path.dirname(path)
-    problems = config_problems(document) or _outside_problems(document, base)
+    problems = (
+        config_problems(document) or _outside_problems(document, base) or _shared_problems(document, base)
+    )
     if problems:
         raise ConfigError(_headline(len(problems), label), tuple(problems))
     return projects_of(document.data, base)
@@ -149,6 +151,38 @@ def _outside_problems(document: Document, base: str) -> list[Problem]:
             message = f"reports: {value!r} leads outside the repository ({root}); keep report files inside it"
             problems.append(Problem(document.file, line, col, message))
     return problems
+
+
+def _shared_problems(document: Document, base: str) -> list[Problem]:
+    """Projects whose reports folders are one folder, or one inside the other (links resolved): a file
+    there would declare its report in both projects, and each would create it in its own remote project."""
+    projects = document.data.get("projects") or {}
+    seen: list[tuple[str, str, str]] = []  # (project, folder as written, real folder)
+    problems = []
+    for name, settings in projects.items():
+        value = os.path.normpath(str((settings or {}).get("reports", Project().reports)))
+        real = os.path.realpath(os.path.join(base, value))
+        for other, other_value, other_real in seen:
+            how = _nesting(real, value, other_real, other_value)
+            if how:
+                line, col = document.locate(("projects", name, "reports"))
+                message = (
+                    f"projects {other} and {name} read the same report files: {how}; give each its own folder"
+                )
+                problems.append(Problem(document.file, line, col, message))
+                break
+        seen.append((name, value, real))
+    return problems
+
+
+def _nesting(real: str, value: str, other_real: str, other_value: str) -> str:
+    if real == other_real:
+        return f"{value} is the same folder as {other_value}"
+    if real.startswith(other_real.rstrip(os.sep) + os.sep):
+        return f"{value} is inside {other_value}"
+    if other_real.startswith(real.rstrip(os.sep) + os.sep):
+        return f"{other_value} is inside {value}"
+    return ""
 
 
 def _headline(count: int, label: str) -> str:

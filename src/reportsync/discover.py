@@ -1,7 +1,8 @@
 """Finding report files: which entries under the reports folder are read, and why any other is not.
 
 Rules (README "Promises"): names ending .yaml/.yml in any letter case are report files; names starting
-with "." are not; links to files and folders inside the repository are followed, each folder and file
+with "." are not read, but a hidden report file, or a hidden folder holding report files, is named as
+skipped; links to files and folders inside the repository are followed, each folder and file
 read once (the loop guard); a broken link, a link leading outside the repository, and a FIFO, device or
 socket with a report name are never opened: each is named, with its reason, as skipped.
 """
@@ -83,9 +84,25 @@ class _Walk:
             return []
         subfolders: list[tuple[str, str]] = []
         for entry in entries:
-            if not entry.name.startswith("."):
+            if entry.name.startswith("."):
+                self._hidden(entry)
+            else:
                 subfolders += self.entry(entry, os.path.join(real, entry.name))
         return subfolders
+
+    def _hidden(self, entry: os.DirEntry[str]) -> None:
+        """A hidden entry is not read; one that may hold reports is named, so that it is never pruned."""
+        if is_report_name(entry.name[1:]):
+            self.skipped.append(Skipped(entry.path, "hidden (its name starts with '.'), so it was not read"))
+            return
+        try:
+            holds = entry.is_dir(follow_symlinks=False) and any(
+                is_report_name(name) for name in os.listdir(entry.path)
+            )
+        except OSError:
+            holds = False
+        if holds:
+            self.skipped.append(Skipped(entry.path, "hidden folder holding report files; it was not read"))
 
     def entry(self, entry: os.DirEntry[str], real: str) -> list[tuple[str, str]]:
         try:

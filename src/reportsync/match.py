@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from fnmatch import fnmatchcase
 
 from reportsync.errors import PlanError, Problem
@@ -16,6 +16,13 @@ from reportsync.names import escaped, loose_name
 def matches(name: str, globs: Sequence[str]) -> bool:
     """True when a name equals an entry, or matches it as a glob: "Revenue [EU]" means itself first."""
     return any(name == g or fnmatchcase(name, g) for g in globs)
+
+
+def selects(name: str, entries: Sequence[str], names: Collection[str]) -> bool:
+    """True when an entry (of --target) selects `name`: an entry that is one of `names` (every report's
+    name) means only that report, so `--target "Revenue [EU]" --prune` never deletes "Revenue E";
+    any other entry is a glob."""
+    return any(name == e or (e not in names and fnmatchcase(name, e)) for e in entries)
 
 
 def unmatched(globs: Sequence[str], names: Sequence[str]) -> list[str]:
@@ -68,8 +75,30 @@ def check_near_names(
             found = loose.get((env, loose_name(name)), [])
             if found:
                 problems.append(Problem(spec.file, spec.line, 0, _near_text(name, found)))
+            else:
+                problems.extend(_near_desired(spec, desired))
     if problems:
         raise PlanError(_summarise(problems), tuple(problems))
+
+
+def _near_desired(spec: DesiredReport, desired: Sequence[DesiredReport]) -> list[Problem]:
+    """A problem when another file declares a name equal to this new report's after trimming and NFC:
+    a server storing names so would hold two reports of one name."""
+    env, name = spec.identity
+    for other in desired:
+        if (
+            other.identity[0] == env
+            and other.identity[1] != name
+            and loose_name(other.identity[1]) == loose_name(name)
+        ):
+            text = (
+                f"report_name {escaped(name)} would be created beside {escaped(other.identity[1])} of "
+                f"{other.file}:{other.line}, names that differ only in outer whitespace or Unicode form: a "
+                "server that trims or composes names would hold two reports of one name; write the name "
+                "the same way in both files"
+            )
+            return [Problem(spec.file, spec.line, 0, text)]
+    return []
 
 
 def _near_text(name: str, found: list[RemoteReport]) -> str:

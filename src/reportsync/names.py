@@ -33,8 +33,22 @@ def _visible(char: str) -> str:
 
 
 def loose_name(name: str) -> str:
-    """The name as a server that trims and normalises would store it: NFC, no outer whitespace."""
-    return unicodedata.normalize("NFC", name).strip()
+    """The name as a server that trims and normalises would store it: NFC, no outer whitespace.
+
+    Outer whitespace is what common servers' trim functions remove, not only str.strip()'s: U+FEFF
+    too (JavaScript's trim()) and every character up to U+0020 (Java's String.trim()).
+    """
+    text = unicodedata.normalize("NFC", name)
+    start, end = 0, len(text)
+    while start < end and _trimmed(text[start]):
+        start += 1
+    while end > start and _trimmed(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def _trimmed(char: str) -> bool:
+    return char.isspace() or char <= " " or char == "\ufeff"
 
 
 def name_oddities(name: str) -> list[str]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from reportsync.contract import unknown_fields
-from reportsync.match import check_destinations, check_near_names, match_reports, matches
+from reportsync.match import check_destinations, check_near_names, match_reports, matches, selects
 from reportsync.models import (
     DesiredReport,
     Destination,
@@ -120,8 +120,9 @@ def build_plan(
 ) -> Plan:
     """What must change so that remote matches desired. Raises PlanError when that is unsafe."""
     check_destinations(desired, destinations)
+    names = {s.identity[1] for s in desired} | {r.identity[1] for r in remote}
     selected = [
-        s for s in desired if not options.targets or matches(s.payload["report_name"], options.targets)
+        s for s in desired if not options.targets or selects(s.payload["report_name"], options.targets, names)
     ]
     pairs = match_reports(desired, remote)
     check_near_names(desired, remote, pairs)
@@ -138,7 +139,10 @@ def build_plan(
     unmanaged = tuple(_unmanaged(r, options) for r in remote if r.id not in claimed)
     renames = rename_hints(changes, [r for r in remote if r.id not in claimed])
     if options.prune:
-        changes.extend(_delete(u, remote) for u in unmanaged if not u.ignored and _targeted(u, options))
+        targeted = [
+            u for u in unmanaged if not options.targets or selects(u.report_name, options.targets, names)
+        ]
+        changes.extend(_delete(u, remote) for u in targeted if not u.ignored)
     return Plan(tuple(changes), unchanged, unmanaged, len(remote), options, renames)
 
 
@@ -160,10 +164,6 @@ def rename_hints(changes: Sequence[Change], unclaimed: Sequence[RemoteReport]) -
                 env = change.environment
                 found.append(Rename(change.file, change.line, env, change.report_name, old_name, report.id))
     return tuple(found)
-
-
-def _targeted(u: Unmanaged, options: PlanOptions) -> bool:
-    return not options.targets or matches(u.report_name, options.targets)
 
 
 def _unmanaged(report: RemoteReport, options: PlanOptions) -> Unmanaged:

@@ -114,6 +114,18 @@ def _attempt(
         )
     except requests.RequestException as exc:
         return classify(exc, url, timeout)
+    return _read_whole(resp, url, timeout, deadline, clock, max_body)
+
+
+def _read_whole(
+    resp: requests.Response,
+    url: str,
+    timeout: Timeout,
+    deadline: float,
+    clock: Callable[[], float],
+    max_body: int,
+) -> requests.Response | Failure:
+    """The response with its body read (bounded by `deadline` and `max_body`), or why it could not be."""
     try:
         resp._content = read_body(resp, deadline, max_body, clock)
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:

@@ -22,18 +22,20 @@ from reportsync.commands.plan import (
 from reportsync.config import Project
 from reportsync.connection import open_clients
 from reportsync.console import Console
-from reportsync.errors import ExitStatus, Problem, SafetyError
+from reportsync.errors import ConfigError, ExitStatus, Problem, SafetyError
 from reportsync.escape import shown
 from reportsync.plan import Plan
+from reportsync.progress import Progress
 from reportsync.render import by_project, code_span, json_text, project_heading, quoted
 from reportsync.render.result import (
     interrupted_text,
-    progress_line,
     render_result_markdown,
     result_json,
     result_line,
     result_row,
 )
+
+MAX_PROJECTS_AT_ONCE = 8  # projects applied at the same time (each with its own --parallelism writers)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -48,13 +50,14 @@ def run(args: Namespace, console: Console) -> int:
     if args.plan_file and len(projects) > 1:
         raise SafetyError("a plan file holds one project's plan: add --project NAME")
     refuse_shared_keys(args, console)
+    if args.plan_file:
+        refuse_plan_flags(args)
     saved = saved_plan(args.plan_file, projects[0]) if args.plan_file else None
     if saved is not None and saved.reports and not args.reports:
         projects = (replace(projects[0], reports=saved.reports),)  # the folder the plan was made from
     outcomes: list[tuple[Project, ApplyResult]] = []
     with open_clients(projects, console, args.emulator, args.timeout) as clients:
-        # Every project is read at the same time; the writes then go project by project, so that Ctrl-C
-        # (which only this thread receives) stops every project's writes.
+        # Every project is read at the same time, then (after one confirmation) written at the same time.
         read = [(s, c) for (s, _), c in zip(read_states(projects, clients, console), clients, strict=True)]
         if not args.emulator:  # each project's demo emulator holds the same demo reports
             refuse_shared_remote([s for s, _ in read])
@@ -67,55 +70,96 @@ def run(args: Namespace, console: Console) -> int:
         if any(p.plan.changes for p, _ in staged) and not args.plan_file:
             confirm(args, console)  # a saved plan was reviewed when it was made, as with Terraform
         console.commit()  # from here on, output trouble must not hide what was applied
-        counter = Progress(sum(len(p.plan.changes) for p, _ in staged), args, console)
-        for p, client in staged:
-            if args.format == "text" and p.plan.changes and len(staged) > 1:
-                console.print()  # the plans end with a blank line, or with the all-projects total
-                console.print(project_heading(p.project.name, console.paint))
-            try:
-                result = apply_plan(p.plan, client, p.project.parallelism, counter.show)
-            except ApplyInterrupted as exc:
-                outcomes.append((p.project, exc.result))
-                rest = [q for q, _ in staged[len(outcomes) :]]
-                return report_interrupted(outcomes, rest, args, console)
-            checked = reread(result, client, console)
-            for row, row_checked in zip(result.results, checked.results, strict=True):
-                if row_checked is not row:  # shown once more: what the re-read found
-                    counter.show_again(row_checked)
-            outcomes.append((p.project, checked))
+        headings = project_headings([p for p, _ in staged], args, console)
+        counter = Progress(sum(len(p.plan.changes) for p, _ in staged), args, console, headings)
+        interrupted = apply_all(staged, outcomes, counter, console)
+    if interrupted is not None:
+        return report_interrupted(outcomes, interrupted, args, console, counter)
     report_results(outcomes, args, console)
     failed = any(r.failed or r.skipped for _, r in outcomes)
     return ExitStatus.PARTIAL if failed else ExitStatus.OK
 
 
-class Progress:
-    """Each change shown once, as it completes, counted across every project: `[8/40] applied ...`.
+def project_headings(plans: list[ProjectPlan], args: Namespace, console: Console) -> list[str]:
+    """The heading shown above each project's rows (none for one project, or for one with no change)."""
+    many = args.format == "text" and len(plans) > 1
+    return [project_heading(p.project.name, console.paint) if many and p.plan.changes else "" for p in plans]
 
-    In text, as a row of the result on stdout; with --format json (stdout holds the document), on stderr.
-    Called from apply's workers: one whole line at a time.
+
+def apply_all(
+    staged: list[tuple[ProjectPlan, Client]],
+    outcomes: list[tuple[Project, ApplyResult]],
+    counter: Progress,
+    console: Console,
+) -> list[ProjectPlan] | None:
+    """Apply every project's plan, each checked by a re-read, into `outcomes` (in config order).
+
+    Several projects are applied at the same time on a bounded pool; their rows are shown in config
+    order. Returns None when the run went to the end; after Ctrl-C, the plans of the projects not started.
     """
+    if len(staged) == 1:
+        ((p, client),) = staged
+        try:
+            outcomes.append((p.project, _apply_project(0, p, client, counter, console)))
+        except ApplyInterrupted as exc:
+            outcomes.append((p.project, exc.result))
+            return []
+        return None
+    return _apply_at_once(staged, outcomes, counter, console)
 
-    def __init__(self, total: int, args: Namespace, console: Console) -> None:
-        self.total, self.done, self.console = total, 0, console
-        self.to_out = args.format == "text"
-        self.lock = threading.Lock()
 
-    def show(self, result: ChangeResult) -> None:
-        with self.lock:
-            self.done += 1
-            self._line(progress_line(self.done, self.total, result))
+def _apply_at_once(
+    staged: list[tuple[ProjectPlan, Client]],
+    outcomes: list[tuple[Project, ApplyResult]],
+    counter: Progress,
+    console: Console,
+) -> list[ProjectPlan] | None:
+    """Every project on its own worker; Ctrl-C (seen only by this thread) stops all from starting more."""
+    from concurrent.futures import ThreadPoolExecutor, wait
 
-    def show_again(self, result: ChangeResult) -> None:
-        """A row whose outcome changed after it was shown (the closing re-read found otherwise)."""
-        with self.lock:
-            self._line(result_row(result).strip())
+    stop = threading.Event()
+    interrupted = False
+    with ThreadPoolExecutor(max_workers=min(MAX_PROJECTS_AT_ONCE, len(staged))) as pool:
+        futures = [
+            pool.submit(_apply_project, i, p, client, counter, console, stop)
+            for i, (p, client) in enumerate(staged)
+        ]
+        try:
+            wait(futures)
+        except KeyboardInterrupt:
+            stop.set()  # writes in flight finish; every change not yet started is skipped and shown
+            interrupted = True
+            wait(futures)
+    outcomes += [(p.project, f.result()) for (p, _), f in zip(staged, futures, strict=True)]
+    return [] if interrupted else None
 
-    def _line(self, line: str) -> None:
-        self.console.print(line) if self.to_out else self.console.info(line)
+
+def _apply_project(
+    index: int,
+    p: ProjectPlan,
+    client: Client,
+    counter: Progress,
+    console: Console,
+    stop: threading.Event | None = None,
+) -> ApplyResult:
+    """One project's plan applied, then checked against one fresh listing."""
+    try:
+        result = apply_plan(p.plan, client, p.project.parallelism, lambda r: counter.show(index, r), stop)
+        checked = reread(result, client, console)
+        for row, row_checked in zip(result.results, checked.results, strict=True):
+            if row_checked is not row:  # shown once more: what the re-read found
+                counter.show_again(index, row_checked)
+        return checked
+    finally:
+        counter.finish(index)
 
 
 def report_interrupted(
-    outcomes: list[tuple[Project, ApplyResult]], rest: list[ProjectPlan], args: Namespace, console: Console
+    outcomes: list[tuple[Project, ApplyResult]],
+    rest: list[ProjectPlan],
+    args: Namespace,
+    console: Console,
+    counter: Progress,
 ) -> int:
     """Ctrl-C during an apply: every result so far, the projects not started, and what to do next."""
     for q in rest:
@@ -126,11 +170,31 @@ def report_interrupted(
     if args.format == "text":  # the changes never started were not shown as they completed
         for _, result in outcomes:
             for r in result.results:
-                if r.status == "skipped":
+                if r.status == "skipped" and id(r.change) not in counter.shown:
                     console.print(result_row(r))
     report_results(outcomes, args, console)
     console.error(interrupted_text(ApplyResult(tuple(r for _, o in outcomes for r in o.results))))
     return ExitStatus.INTERRUPTED
+
+
+def refuse_plan_flags(args: Namespace) -> None:
+    """ConfigError when a flag that shapes a plan comes with PLAN_FILE: the file's options, the reviewed
+    ones, are used, so the flag would be dropped in silence (Terraform refuses -target with a saved plan)."""
+    given = [flag for flag, value in _PLAN_FLAGS if getattr(args, value, None) not in (None, [])]
+    if args.prune is not None:
+        given.insert(1, "--prune" if args.prune else "--no-prune")
+    if given:
+        raise ConfigError(
+            f"{', '.join(given)} cannot change a saved plan: {args.plan_file} is applied with the options it "
+            "was made with. Make a new plan with them (`reportsync plan ... --out`) and apply that."
+        )
+
+
+_PLAN_FLAGS = (
+    ("--target", "target"),
+    ("--max-change-percent", "max_change_percent"),
+    ("--min-existing", "min_existing"),
+)
 
 
 def saved_plan(path: str, project: Project) -> SavedPlan:

@@ -39,6 +39,9 @@ class ImportOutcome:
 
 
 def run(args: Namespace, console: Console) -> int:
+    from reportsync.commands.plan import refuse_shared_keys
+
+    refuse_shared_keys(args, console)  # one remote project under two names: import would write it twice
     outcomes: list[ImportOutcome] = []
     for project in projects_of(args):
         with open_client(project, console, args.emulator, args.timeout) as client:

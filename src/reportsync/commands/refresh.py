@@ -46,9 +46,12 @@ class RefreshOutcome:
 
 
 def run(args: Namespace, console: Console) -> int:
+    from reportsync.commands.plan import refuse_shared_keys
+
+    refuse_shared_keys(args, console)  # one remote project under two names, as plan refuses it
     outcomes: list[RefreshOutcome] = []
     for project in projects_of(args):
-        with open_client(project, console, args.emulator) as client:
+        with open_client(project, console, args.emulator, args.timeout) as client:
             console.info(f"Reading {project.reports}/ and the remote reports...")
             plan, remote = read_plan(project, args, client)
         outcomes.append(refresh_project(project, plan, remote))

@@ -26,7 +26,7 @@ def run(args: Namespace, console: Console) -> int:
     if len(projects) > 1:
         raise ReportsyncError("show reads one project: add --project NAME")
     project = projects[0]
-    with open_client(project, console, args.emulator) as client:
+    with open_client(project, console, args.emulator, args.timeout) as client:
         found = find(client, args)
     managed, complete = managing_files(project.reports, found)
     if args.format == "json":

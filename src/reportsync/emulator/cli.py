@@ -27,6 +27,7 @@ from reportsync.emulator.serving import add_serving_faults, arm_serving, serving
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from reportsync.emulator.faults import Faults
+    from reportsync.emulator.server import Emulator
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -99,6 +100,11 @@ def _add_call_faults(group: argparse._ArgumentGroup) -> None:
         type=_count,
         help="the next N creates are stored, then the connection drops",
     )
+    _add_write_faults(group)
+
+
+def _add_write_faults(group: argparse._ArgumentGroup) -> None:
+    add = group.add_argument
     add(
         "--error-message",
         metavar="TEXT",
@@ -231,27 +237,12 @@ def _unreachable(args: argparse.Namespace) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from reportsync.emulator.server import Emulator  # loaded only when serving
-
     if problem := _unreachable(args):
         print(f"reportsync emulator: {problem}", file=sys.stderr)
         return 1  # a usage mistake, as everywhere in reportsync
     keys = args.key or [EMULATOR_DEMO_KEY]
     try:
-        emulator = Emulator(
-            host=args.host,
-            port=args.port,
-            key=keys[0],
-            more_keys=tuple(keys[1:]),
-            request_log=sys.stderr if getattr(args, "debug", False) else None,
-            destinations=args.destinations,
-            state_file=args.state,
-            paginate=not args.no_pagination,
-            put_returns_minimal=args.put_returns_minimal,
-            honour_idempotency=args.honour_idempotency,
-            seed=DEMO_SEED if args.seed is None and args.demo else args.seed,
-        )
-        emulator.bind()
+        emulator = _emulator(args, keys)
     except (OSError, ValueError) as exc:
         print(f"reportsync emulator: cannot start on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
@@ -260,6 +251,38 @@ def run(args: argparse.Namespace) -> int:
             for fields in DEMO_REPORTS:
                 emulator.add_report(fields, key)
     arm_faults(emulator.faults, args)
+    _banner(args, emulator, keys)
+    try:
+        emulator.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    return 0
+
+
+def _emulator(args: argparse.Namespace, keys: list[str]) -> Emulator:
+    """The emulator the flags describe, bound to its port (OSError, ValueError when it cannot be)."""
+    from reportsync.emulator.server import Emulator  # loaded only when serving
+
+    emulator = Emulator(
+        host=args.host,
+        port=args.port,
+        key=keys[0],
+        more_keys=tuple(keys[1:]),
+        request_log=sys.stderr if getattr(args, "debug", False) else None,
+        destinations=args.destinations,
+        state_file=args.state,
+        paginate=not args.no_pagination,
+        put_returns_minimal=args.put_returns_minimal,
+        honour_idempotency=args.honour_idempotency,
+        seed=DEMO_SEED if args.seed is None and args.demo else args.seed,
+    )
+    emulator.bind()
+    return emulator
+
+
+def _banner(args: argparse.Namespace, emulator: Emulator, keys: list[str]) -> None:
     print(f"reportsync emulator listening on {emulator.url}")
     if len(keys) == 1:
         print(f"accepting key: {emulator.key}")
@@ -269,10 +292,3 @@ def run(args: argparse.Namespace) -> int:
     for line in fault_lines(args):
         print(line)
     sys.stdout.flush()
-    try:
-        emulator.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.stop()
-    return 0

@@ -3,89 +3,22 @@ and the serving faults: slow-drip and oversized or compressed bodies, raw bodies
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import threading
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from reportsync.emulator.bodies import bloated, shaped
+from reportsync.emulator.rules import DEFAULT_MESSAGE, Bucket, InjectedError, Rule, Verdict
 
 RESTART = "restart"
 # What a server may do to a report it stores (the written body is accepted, the stored one differs).
 REWRITES = ("trim-names", "nfc-names", "range-as-string")
-
-
-@dataclass
-class _Rule:
-    """One armed fault; `count` is how many more requests it hits."""
-
-    kind: Literal[
-        "fail", "reset", "slow", "fail_listing", "restart_listing", "drip", "bloat", "raw", "error_2xx"
-    ]
-    count: int
-    method: str = "*"
-    glob: str = "*"
-    status: int = 0
-    delay: float = 0.0
-    process_first: bool = True
-    pages: int = 0
-    size: int = 0  # drip: bytes per step; bloat: bytes the body grows to
-    compressed: bool = False
-    raw: bytes = b""
-    retry_after: str | None = None
-
-    def matches(self, method: str, path: str) -> bool:
-        return fnmatch.fnmatchcase(method.upper(), self.method.upper()) and fnmatch.fnmatchcase(
-            path, self.glob
-        )
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What to do with a request instead of processing it."""
-
-    action: Literal["reject", "reset"]
-    status: int = 0
-    retry_after: str | None = None
-    code: str = ""  # the error code of the answer; "" for the status's usual one
-
-
-DEFAULT_MESSAGE = "injected failure: the request was not served"
-
-
-@dataclass(frozen=True)
-class InjectedError:
-    """The text of the answers injected failures send (see Faults.error_text)."""
-
-    message: str = DEFAULT_MESSAGE
-    code: str = ""
-    details: tuple[tuple[str, str], ...] = ()
-    reason: str | None = None
-    header: str | None = None
-
-
-@dataclass
-class _Bucket:
-    rate: float
-    tokens: float
-    stamp: float
-    retry_after: str | None
-
-    @property
-    def capacity(self) -> float:
-        return max(1.0, self.rate)
-
-    def take(self, now: float) -> bool:
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens < 1.0:
-            return False
-        self.tokens -= 1.0
-        return True
+# What servers' trim functions remove: Unicode whitespace (Python, Go, JavaScript), U+FEFF (JavaScript's
+# trim()) and every character up to U+0020 (Java's String.trim()).
+_TRIMMED = "".join(c for c in map(chr, range(0x3001)) if c.isspace() or c <= " ") + "\ufeff"
 
 
 class Faults:
@@ -97,8 +30,8 @@ class Faults:
         self.clock: Callable[[], float] = time.monotonic
         self.latency = 0.0
         self._queued_429: list[str | None] = []
-        self._bucket: _Bucket | None = None
-        self._rules: list[_Rule] = []
+        self._bucket: Bucket | None = None
+        self._rules: list[Rule] = []
         self._ambiguous = 0
         self._rewrites: set[str] = set()
         self._twins = 0
@@ -123,48 +56,48 @@ class Faults:
                 self._bucket = None
             else:
                 capacity = max(1.0, rps)
-                self._bucket = _Bucket(rps, capacity, self.clock(), retry_after)
+                self._bucket = Bucket(rps, capacity, self.clock(), retry_after)
 
     def fail(
         self, method: str, path_glob: str, status: int, count: int = 1, retry_after: str | None = None
     ) -> None:
-        self._arm(_Rule("fail", count, method, path_glob, status=status, retry_after=retry_after))
+        self._arm(Rule("fail", count, method, path_glob, status=status, retry_after=retry_after))
 
     def error_2xx(self, method: str, path_glob: str, status: int = 200, count: int = 1) -> None:
         """Matching calls are not processed and answer a success status whose body is a v4 error
         (`invalid_data`): a 2xx is success only when the body agrees."""
-        self._arm(_Rule("error_2xx", count, method, path_glob, status=status))
+        self._arm(Rule("error_2xx", count, method, path_glob, status=status))
 
     def fail_listing_after(self, pages: int, status: int = 503, count: int = 1) -> None:
-        self._arm(_Rule("fail_listing", count, status=status, pages=pages))
+        self._arm(Rule("fail_listing", count, status=status, pages=pages))
 
     def restart_listing_after(self, pages: int, count: int = 1) -> None:
-        self._arm(_Rule("restart_listing", count, pages=pages))
+        self._arm(Rule("restart_listing", count, pages=pages))
 
     def ambiguous_creates(self, n: int) -> None:
         with self._lock:
             self._ambiguous += n
 
     def reset_connections(self, method: str, path_glob: str, count: int = 1) -> None:
-        self._arm(_Rule("reset", count, method, path_glob))
+        self._arm(Rule("reset", count, method, path_glob))
 
     def slow(
         self, method: str, path_glob: str, delay: float, count: int = 1, process_first: bool = True
     ) -> None:
-        self._arm(_Rule("slow", count, method, path_glob, delay=delay, process_first=process_first))
+        self._arm(Rule("slow", count, method, path_glob, delay=delay, process_first=process_first))
 
     def drip(self, method: str, path_glob: str, step_bytes: int, step_seconds: float, count: int = 1) -> None:
         """Matching answers send their body `step_bytes` at a time, waiting `step_seconds` (via `sleep`)."""
-        self._arm(_Rule("drip", count, method, path_glob, delay=step_seconds, size=max(1, step_bytes)))
+        self._arm(Rule("drip", count, method, path_glob, delay=step_seconds, size=max(1, step_bytes)))
 
     def bloat(self, method: str, path_glob: str, size: int, compressed: bool = False, count: int = 1) -> None:
         """Matching answers pad their JSON body with whitespace to `size` bytes (still valid JSON);
         `compressed`: sent gzip-encoded, so that a few KiB on the wire expand to `size`."""
-        self._arm(_Rule("bloat", count, method, path_glob, size=size, compressed=compressed))
+        self._arm(Rule("bloat", count, method, path_glob, size=size, compressed=compressed))
 
     def raw_body(self, method: str, path_glob: str, body: bytes, count: int = 1) -> None:
         """Matching calls are processed, then answered with these bytes as the body."""
-        self._arm(_Rule("raw", count, method, path_glob, raw=body))
+        self._arm(Rule("raw", count, method, path_glob, raw=body))
 
     def serve_field(self, name: str, value: Any, writable: bool = False) -> None:
         """Every report object served carries `name` with `value` (JSON), whatever is stored.
@@ -303,7 +236,7 @@ class Faults:
         out = dict(fields)
         name = out.get("report_name")
         if isinstance(name, str) and "trim-names" in rewrites:
-            out["report_name"] = name.strip()
+            out["report_name"] = name.strip(_TRIMMED)
         if isinstance(out.get("report_name"), str) and "nfc-names" in rewrites:
             out["report_name"] = unicodedata.normalize("NFC", out["report_name"])
         if "range-as-string" in rewrites and "included_range_days" in out:
@@ -311,12 +244,12 @@ class Faults:
         return out
 
     # -- internals ----------------------------------------------------------------------------
-    def _arm(self, rule: _Rule) -> None:
+    def _arm(self, rule: Rule) -> None:
         if rule.count > 0:
             with self._lock:
                 self._rules.append(rule)
 
-    def _take(self, kinds: tuple[str, ...], test: Callable[[_Rule], bool]) -> _Rule | None:
+    def _take(self, kinds: tuple[str, ...], test: Callable[[Rule], bool]) -> Rule | None:
         with self._lock:
             for rule in self._rules:
                 if rule.kind in kinds and test(rule):
@@ -324,7 +257,7 @@ class Faults:
                     return rule
         return None
 
-    def _consume(self, rule: _Rule) -> None:
+    def _consume(self, rule: Rule) -> None:
         rule.count -= 1
         if rule.count <= 0:
             self._rules.remove(rule)

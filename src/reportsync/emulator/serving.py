@@ -43,6 +43,11 @@ def add_serving_faults(group: argparse._ArgumentGroup) -> None:
         action="append",
         help="matching calls are processed, then answered with FILE's bytes (repeatable)",
     )
+    _add_content_faults(group)
+
+
+def _add_content_faults(group: argparse._ArgumentGroup) -> None:
+    add = group.add_argument
     add(
         "--empty-pages",
         metavar="N",
