@@ -7,7 +7,7 @@ import os
 from reportsync.commands import projects_of
 from reportsync.config import Project
 from reportsync.console import Console
-from reportsync.desired import collect_all, collect_files
+from reportsync.desired import collect_all, collect_files, display_path
 from reportsync.errors import ExitStatus, Problem, ReportsyncError
 from reportsync.render import quoted
 from reportsync.render.listing import skipped_files_note, validate_json, validate_summary
@@ -32,7 +32,8 @@ def run(args: Namespace, console: Console) -> int:
         console.annotate(problems)
     else:
         console.problems(problems, to_err=False)
-        bad_files = len({p.file for p in problems})
+        folders = {display_path(os.path.normpath(project.reports)) for project in projects}
+        bad_files = len({p.file for p in problems} - folders)  # a missing folder is no bad file
         console.print(validate_summary(reports, files, len(problems), bad_files))
     return ExitStatus.ERROR if problems else ExitStatus.OK
 

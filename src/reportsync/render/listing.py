@@ -21,6 +21,8 @@ def plural(count: int, noun: str) -> str:
 
 def validate_summary(reports: int, files: int, problems: int, bad_files: int = 0) -> str:
     """The closing line; the counts say what they count ("3 problems in 2 of 5 files")."""
+    if problems and not bad_files:  # e.g. a reports folder that is missing: no file read is bad
+        return f"{plural(problems, 'problem')}; {plural(files, 'file')} read."
     if problems:
         where = f"{bad_files} of {plural(files, 'file')}" if bad_files else plural(files, "file")
         return f"{plural(problems, 'problem')} in {where}."
