@@ -270,3 +270,27 @@ def test_a_hostile_file_name_starts_no_line_of_the_diff(
         assert terminal_controls(result.out) == [] and runner_commands(result.out) == []
         starts = [line.split(" ", 1)[0] for line in result.out.splitlines()]
         assert all(s[:1] in "+- @" or s in ("Dry", "Refreshed") for s in starts if s), result.out
+
+
+def test_a_crlf_file_keeps_its_line_endings(tmp_path: Path, cli: Any, emulator: Emulator, env: Any) -> None:
+    """A file written on Windows (CRLF) is rewritten CRLF: only the changed value differs, byte for byte,
+    not every line of the file; a file mixing line endings is refused, not normalised."""
+    made = emulator.add_report(report("Daily revenue", send_at="06:30"))
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    text = f"# comment\nid: {made['id']}\n" + yaml.safe_dump(report("Daily revenue"), sort_keys=False)
+    crlf = text.replace("\n", "\r\n").encode()
+    (folder / "a.yaml").write_bytes(crlf)
+    result = cli("refresh", env=env, cwd=tmp_path)
+    assert result.code == 0, result.err
+    after = (folder / "a.yaml").read_bytes()
+    assert after.count(b"\n") == after.count(b"\r\n") == crlf.count(b"\r\n"), after
+    removed, added = changed_lines(crlf.decode(), after.decode())
+    assert [line.strip() for line in removed + added] == ["send_at: 09:00", 'send_at: "06:30"'], after
+    assert "No changes" in cli("plan", env=env, cwd=tmp_path).out
+    emulator.update_report(made["id"], {"send_at": "07:00"})
+    mixed = after.replace(b"# comment\r\n", b"# comment\n")
+    (folder / "a.yaml").write_bytes(mixed)
+    refused = cli("refresh", env=env, cwd=tmp_path)
+    assert refused.code == 1 and "mixes line endings" in refused.err
+    assert (folder / "a.yaml").read_bytes() == mixed

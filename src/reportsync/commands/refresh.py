@@ -98,14 +98,17 @@ def refresh_project(project: Project, plan: Plan, remote: tuple[RemoteReport, ..
     for path, changes in by_file.items():
         if path in dict(refused):
             continue
-        old = Path(path).read_text(encoding="utf-8")
+        raw = read_exactly(path)
+        old = raw.replace("\r\n", "\n")  # a file written on Windows: rewritten, then made CRLF again
         try:
+            if "\r" in old or (old != raw and "\n" in raw.replace("\r\n", "")):
+                raise LayoutError(f"{path}: the file mixes line endings; edit the differing values by hand")
             new = rewrite(old, edits_of(changes, by_id), path)
             check_rewrite(old, new, path, {c.line: by_id[str(c.remote_id)] for c in changes})
         except LayoutError as exc:
             refused.append((path, exc.message))
             continue
-        files.append(FileRefresh(path, old, new, tuple(changes)))
+        files.append(FileRefresh(path, raw, new if old == raw else new.replace("\n", "\r\n"), tuple(changes)))
     creates = plan.count("create")
     return RefreshOutcome(project, tuple(files), tuple(refused), creates)
 
@@ -167,12 +170,18 @@ def check_rewrite(old: str, new: str, path: str, remote_by_line: dict[int, Remot
         raise LayoutError(f"{path}: the rewritten file would not read back as the remote reports")
 
 
+def read_exactly(path: str) -> str:
+    """The file's text with its line endings as they are (read_text would turn CRLF into LF)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
 def write_back(item: FileRefresh) -> str | None:
     """Replace the file atomically, unless someone changed it since it was read; why not, if not."""
     path = Path(item.path)
     temporary = path.with_name(f".{path.name}.reportsync-tmp")
     try:
-        if path.read_text(encoding="utf-8") != item.old:
+        if read_exactly(item.path) != item.old:
             return f"{item.path} changed during the refresh and was left untouched; run refresh again"
         with open(temporary, "w", encoding="utf-8", newline="") as handle:
             handle.write(item.new)
