@@ -294,3 +294,30 @@ def test_a_crlf_file_keeps_its_line_endings(tmp_path: Path, cli: Any, emulator: 
     refused = cli("refresh", env=env, cwd=tmp_path)
     assert refused.code == 1 and "mixes line endings" in refused.err
     assert (folder / "a.yaml").read_bytes() == mixed
+
+
+def test_a_file_with_a_byte_order_mark_keeps_it(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any
+) -> None:
+    """Notepad writes a UTF-8 BOM; validate reads such a file, so refresh rewrites it (BOM kept)."""
+    made = emulator.add_report(report("Daily revenue", send_at="06:30"))
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    text = f"\ufeff# comment\nid: {made['id']}\n" + yaml.safe_dump(report("Daily revenue"), sort_keys=False)
+    (folder / "a.yaml").write_text(text, encoding="utf-8")
+    result = cli("refresh", env=env, cwd=tmp_path)
+    assert result.code == 0, result.err
+    after = (folder / "a.yaml").read_text(encoding="utf-8")
+    assert after.startswith("\ufeff# comment\n")
+    removed, added = changed_lines(text, after)
+    assert [line.strip() for line in removed + added] == ["send_at: 09:00", 'send_at: "06:30"']
+
+
+def test_a_refused_layout_points_at_plan_not_at_a_diff_it_did_not_print() -> None:
+    with pytest.raises(LayoutError) as caught:
+        rewrite(
+            "report_name: x\ndestinations:\n   -   type: a\n       id: b\n",
+            {1: {"report_name": "y"}},
+            "f.yaml",
+        )
+    assert "`reportsync plan` shows them" in caught.value.message and "diff above" not in caught.value.message

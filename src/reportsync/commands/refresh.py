@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -99,16 +100,14 @@ def refresh_project(project: Project, plan: Plan, remote: tuple[RemoteReport, ..
         if path in dict(refused):
             continue
         raw = read_exactly(path)
-        old = raw.replace("\r\n", "\n")  # a file written on Windows: rewritten, then made CRLF again
         try:
-            if "\r" in old or (old != raw and "\n" in raw.replace("\r\n", "")):
-                raise LayoutError(f"{path}: the file mixes line endings; edit the differing values by hand")
+            old, restore = windows_text(raw, path)
             new = rewrite(old, edits_of(changes, by_id), path)
             check_rewrite(old, new, path, {c.line: by_id[str(c.remote_id)] for c in changes})
         except LayoutError as exc:
             refused.append((path, exc.message))
             continue
-        files.append(FileRefresh(path, raw, new if old == raw else new.replace("\n", "\r\n"), tuple(changes)))
+        files.append(FileRefresh(path, raw, restore(new), tuple(changes)))
     creates = plan.count("create")
     return RefreshOutcome(project, tuple(files), tuple(refused), creates)
 
@@ -168,6 +167,19 @@ def check_rewrite(old: str, new: str, path: str, remote_by_line: dict[int, Remot
             expected[index] = json.dumps(normalize(remote_by_line[line].payload), sort_keys=True)
     if payloads(new) != expected:
         raise LayoutError(f"{path}: the rewritten file would not read back as the remote reports")
+
+
+def windows_text(raw: str, path: str) -> tuple[str, Callable[[str], str]]:
+    """(the text without a BOM and with LF line endings, what puts them back on a rewritten text);
+    LayoutError for a file that mixes line endings (no one rewrite keeps it)."""
+    from reportsync.roundtrip import LayoutError
+
+    bom = "\ufeff" if raw.startswith("\ufeff") else ""
+    text = raw[len(bom) :].replace("\r\n", "\n")
+    crlf = "\r\n" in raw
+    if "\r" in text or (crlf and "\n" in raw.replace("\r\n", "")):
+        raise LayoutError(f"{path}: the file mixes line endings; edit the differing values by hand")
+    return text, lambda new: bom + (new.replace("\n", "\r\n") if crlf else new)
 
 
 def read_exactly(path: str) -> str:
