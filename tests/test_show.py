@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from helpers import report, write_reports
 
@@ -81,3 +82,21 @@ def test_show_does_not_call_a_report_unmanaged_when_the_files_cannot_tell(
     (folder / "daily.yaml").unlink()
     write_reports(folder, [report("Daily revenue"), report("Broken", send_at="9")])
     assert "# managed by reports/r0000.yaml:1" in cli("show", "Daily revenue", env=env, cwd=tmp_path).out
+
+
+@pytest.mark.parametrize("name", ["y ##[error]legacy forged", "##[group]x", "a ##[ b ##["])
+def test_a_name_with_a_legacy_workflow_command_still_shows_as_a_valid_file(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any, name: str
+) -> None:
+    """Output defuses `##[` for CI logs; show's YAML writes it as an escape that YAML reads back
+    (`"##\\x5b"`), so the shown file still pins the same name and plan shows no changes."""
+    from channels import runner_commands
+
+    made = emulator.add_report(report(name))
+    result = cli("show", "--id", made["id"], env=env, cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert runner_commands(result.out) == []
+    assert yaml.safe_load(result.out)["report_name"] == name
+    write_reports(tmp_path / "reports", [])
+    (tmp_path / "reports" / "shown.yaml").write_text(result.out, encoding="utf-8")
+    assert "No changes. Remote reports match" in cli("plan", env=env, cwd=tmp_path).out
