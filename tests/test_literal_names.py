@@ -102,3 +102,15 @@ def test_target_prune_never_deletes_a_report_the_literal_name_also_globs(
     assert result.code == 0, result.out + result.err
     assert "Apply complete: 0 created, 1 updated, 0 deleted." in result.out
     assert {r["id"] for r in emulator.reports()} == {managed["id"], bystander["id"]}
+
+
+@pytest.mark.parametrize("flag", ["--target", "--name"])
+def test_import_of_a_literal_name_writes_only_that_report(
+    tmp_path: Path, emulator: Emulator, env: dict[str, str], flag: str
+) -> None:
+    wanted = emulator.add_report(report("Revenue [EU]"))
+    emulator.add_report(report("Revenue E"))  # what "[EU]" read as a character class would also match
+    result = run_cli("import", "--reports", str(tmp_path / "reports"), flag, "Revenue [EU]", env=env)
+    assert result.code == 0, result.out + result.err
+    written = sorted(p.read_text(encoding="utf-8") for p in (tmp_path / "reports").glob("*.yaml"))
+    assert len(written) == 1 and f"id: {wanted['id']}" in written[0]

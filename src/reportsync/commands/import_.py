@@ -15,7 +15,7 @@ from reportsync.connection import open_client
 from reportsync.console import Console
 from reportsync.errors import ExitStatus, LoadError, ReportsyncError
 from reportsync.importer import SCHEMA_FILE, ImportFile, Skipped, plan_import
-from reportsync.match import matches
+from reportsync.match import selects
 from reportsync.models import DesiredReport, Destination, RemoteReport
 from reportsync.plan import PlanOptions, Unmanaged, build_plan
 from reportsync.render import by_project, json_text, project_heading
@@ -63,7 +63,8 @@ def import_project(project: Project, client: Client, args: Namespace, console: C
     destinations = client.list_destinations()
     plan = build_plan(desired, reports, destinations, PlanOptions(ignore=project.ignore))
     by_id = {r.id: r for r in reports}
-    candidates = [by_id[u.remote_id] for u in plan.unmanaged if not u.ignored and selected(u, args)]
+    names = {r.identity[1] for r in reports}
+    candidates = [by_id[u.remote_id] for u in plan.unmanaged if not u.ignored and selected(u, args, names)]
     files, skipped = plan_import(
         candidates,
         reports,
@@ -99,12 +100,13 @@ def desired_or_none(project: Project, console: Console) -> tuple[DesiredReport, 
     return desired
 
 
-def selected(u: Unmanaged, args: Namespace) -> bool:
+def selected(u: Unmanaged, args: Namespace, names: set[str]) -> bool:
+    """Whether the filters pick this report; an entry that is some report's exact name means only it."""
     if args.environment and u.environment != args.environment:
         return False
-    if args.name and not matches(u.report_name, [args.name]):
+    if args.name and not selects(u.report_name, [args.name], names):
         return False
-    return not args.target or matches(u.report_name, args.target)
+    return not args.target or selects(u.report_name, args.target, names)
 
 
 def existing_names(folder: Path) -> list[str]:
