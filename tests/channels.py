@@ -56,6 +56,7 @@ class _Html(HTMLParser):
         self.code: list[str] = []  # text inside <code>
         self.loose: list[str] = []  # text outside <code>
         self.cells: list[list[str]] = []
+        self.list_code: list[str] = []  # text of each <code> inside a list item
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
@@ -64,6 +65,8 @@ class _Html(HTMLParser):
             self.cells.append([])
         if tag in ("td", "th"):
             self.cells[-1].append("")
+        if tag == "code" and "li" in self.open:
+            self.list_code.append("")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self.open:
@@ -72,6 +75,8 @@ class _Html(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         (self.code if "code" in self.open else self.loose).append(data)
+        if "code" in self.open and "li" in self.open:
+            self.list_code[-1] += data
         if "td" in self.open or "th" in self.open:
             self.cells[-1][-1] += data
 

@@ -135,6 +135,16 @@ def test_markdown_shows_every_cell_literally(kind: str) -> None:
         assert shown(text) in "".join(html.code)
 
 
+@pytest.mark.parametrize("kind", [*KINDS, "pipe"])
+def test_markdown_outside_tables_shows_names_literally(kind: str) -> None:
+    """The list of remote reports no file declares is not a table: `|` needs no escape there, and an
+    escape would show (`a\\|b`)."""
+    text = HOSTILE.get(kind, "Revenue | EU")
+    html = gfm(render_plan_markdown(hostile_plan(text)))
+    in_lists = [c for c in html.list_code if c not in ("production", "sandbox") and not c.startswith("id-")]
+    assert shown(text) in in_lists, in_lists
+
+
 def test_markdown_names_from_the_issue_render_literally() -> None:
     for name in ("Revenue <EU> daily", "Churn for @finance-team"):
         html = gfm(render_plan_markdown(hostile_plan(name)))
@@ -280,3 +290,36 @@ def test_no_module_prints_around_the_console() -> None:
     """Every later command gets the channel protections for free, because it cannot print around them."""
     modules = [p for p in SRC.rglob("*.py") if p.name not in ALLOWED and "emulator" not in p.parts]
     assert [w for p in modules for w in writes_around_the_console(p)] == []
+
+
+# -- the command line itself: a usage error quotes argv, which CI may fill from outside -------------
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE))
+@pytest.mark.parametrize("where", ["argument", "choice"])
+def test_usage_errors_show_argv_as_data(kind: str, where: str) -> None:
+    """`reportsync plan ARG` echoes ARG ("unrecognized arguments: ..."): through the console, like any
+    text from outside, never raw on stderr where it could clear a screen or act as a workflow command."""
+    text = HOSTILE[kind]
+    argv = ("plan", text) if where == "argument" else ("plan", "--format", text)
+    result = run_cli(*argv, env={"GITHUB_ACTIONS": "true"})
+    assert result.code == 1
+    assert "unrecognized arguments" in result.err or "invalid choice" in result.err
+    channels_clean(result, own_annotations=0)
+    assert not any(line.lstrip().startswith(("Apply complete", "::")) for line in result.err.splitlines())
+
+
+def test_a_key_pasted_on_the_command_line_is_redacted_from_the_usage_error() -> None:
+    for argv in (("plan", KEY), ("plan", "--format", KEY.upper()), ("apply", f"--key={KEY}")):
+        result = run_cli(*argv, env={"QONVERSION_SECRET_KEY": KEY})
+        assert result.code == 1 and "usage:" in result.err
+        assert KEY.lower() not in (result.out + result.err).lower(), result.err
+
+
+@pytest.mark.parametrize("argv", [("plan", "--bogus"), ("plan", "--target"), ("apply", "--format=json", "x")])
+def test_a_usage_error_with_format_json_is_one_json_document(argv: tuple[str, ...]) -> None:
+    words = argv if "--format=json" in argv else (*argv, "--format", "json")
+    result = run_cli(*words)
+    assert result.code == 1
+    error = json.loads(result.out)["error"]
+    assert error["exit_status"] == 1 and "usage" not in error["message"]

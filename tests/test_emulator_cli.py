@@ -296,6 +296,5 @@ def test_rewrite_flags_parse_arm_and_print() -> None:
 
 
 def test_an_unknown_rewrite_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        parse("--rewrite", "upper-case")
+    assert main(["emulator", "--rewrite", "upper-case"]) == 1
     assert "invalid choice" in capsys.readouterr().err

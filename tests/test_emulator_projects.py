@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import report, run_cli, write_reports
@@ -161,3 +162,28 @@ def test_the_built_in_emulator_says_nothing_it_applies_is_kept(tmp_path: Path) -
     assert done.code == 0, done.err
     assert "nothing it applies is kept" in done.err
     assert EMULATOR_DEMO_KEY not in done.out + done.err
+
+
+def test_demo_serves_the_ids_of_the_built_in_emulator(tmp_path: Path) -> None:
+    """ "The same demo project as --emulator": the ids too, so that `show --id i0VpEBOW` from the README
+    (and ids noted from `plan --emulator`) find the same report, run after run."""
+    import json
+
+    write_reports(tmp_path / "reports", [report("Daily revenue")])
+
+    def unmanaged(result: Any) -> list[str]:
+        assert result.code == 0, result.err
+        return sorted(u["id"] for u in json.loads(result.out)["unmanaged"])
+
+    built_in = unmanaged(run_cli("plan", "--emulator", "--format", "json", cwd=tmp_path))
+    argv = [sys.executable, "-m", "reportsync", "emulator", "--port", "0", "--demo"]
+    for _ in range(2):  # the same ids on every start
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout is not None
+            url = proc.stdout.readline().split(" on ", 1)[1].strip()
+            env = {"QONVERSION_API_URL": url, "QONVERSION_SECRET_KEY": EMULATOR_DEMO_KEY}
+            assert unmanaged(run_cli("plan", "--format", "json", env=env, cwd=tmp_path)) == built_in
+        finally:
+            proc.terminate()
+            proc.communicate(timeout=10)

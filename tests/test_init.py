@@ -74,11 +74,9 @@ def test_another_action_repository(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("value", ["acme", "acme/", "/repo", "a b/c", "acme/repo@v1", "x" * 40 + "/r"])
-def test_a_bad_action_repository_is_a_usage_error(
-    tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_bad_action_repository_is_a_usage_error(tmp_path: Path, value: str) -> None:
     done = run_cli("init", "--action-repository", value, cwd=tmp_path)
-    assert done.code == 1 and "expected OWNER/REPO" in capsys.readouterr().err
+    assert done.code == 1 and "expected OWNER/REPO" in done.err
     assert list(tmp_path.iterdir()) == []
 
 
@@ -143,3 +141,24 @@ def test_every_packaged_template_is_used() -> None:
         "pre-commit-config.yaml",
         *scaffold.WORKFLOWS,
     }
+
+
+@pytest.mark.parametrize(
+    ("existing", "advice"),
+    [
+        ("", "Add plan.json, plan.md and plan-comment.md to your .gitignore"),
+        ("node_modules/\nplan.json\n", "Add plan.md and plan-comment.md to your .gitignore"),
+        ("plan.json\n/plan.md\nplan-comment.md\n", None),
+        ("*.json\n*.md\n", None),
+    ],
+)
+def test_the_gitignore_advice_names_only_what_is_missing(
+    tmp_path: Path, existing: str, advice: str | None
+) -> None:
+    """A second `init` (or a .gitignore that already ignores the plan files) asks for nothing."""
+    (tmp_path / ".gitignore").write_text(existing, encoding="utf-8")
+    done = run_cli("init", cwd=tmp_path)
+    assert done.code == 0, done.err
+    lines = [line for line in done.out.splitlines() if ".gitignore (saved plans)" in line]
+    assert lines == ([f"{advice} (saved plans)."] if advice else [])
+    assert "to your .gitignore" not in run_cli("init", cwd=tmp_path).out if advice is None else True

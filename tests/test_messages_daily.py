@@ -101,3 +101,24 @@ def test_pr_comment_shows_what_changes_and_colours_as_a_diff(
     assert '-     send_at: "08:00"' in lines and '+     send_at: "08:30"' in lines
     assert any(line.startswith('+ create "New"') for line in lines)
     assert any(line.startswith('- delete "Gone"') for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("setup", "summary"),
+    [
+        ("missing", "1 problem; 0 files read."),  # not "1 problem in 1 of 0 files."
+        ("file", "1 problem; 0 files read."),
+        ("two projects, one missing", "1 problem; 1 file read."),
+    ],
+)
+def test_the_summary_never_counts_more_bad_files_than_files(tmp_path: Path, setup: str, summary: str) -> None:
+    if setup == "file":
+        (tmp_path / "reports").write_text("not a folder\n", encoding="utf-8")
+    if setup.startswith("two"):
+        write_reports(tmp_path / "a", [report()])
+        (tmp_path / "reportsync.yaml").write_text(
+            "projects:\n  a:\n    reports: a\n  b:\n    reports: b\n    key_env: KEY_B\n", encoding="utf-8"
+        )
+    result = run_cli("validate", cwd=tmp_path)
+    assert result.code == 1
+    assert result.out.splitlines()[-1] == summary, result.out

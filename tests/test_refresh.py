@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from helpers import report
 
 from reportsync.emulator import Emulator
@@ -219,3 +220,104 @@ def test_a_file_changed_since_it_was_read_is_left_untouched(tmp_path: Path) -> N
     assert write_back(FileRefresh(str(path), "edited meanwhile\n", "new\n", ())) is None
     assert path.read_text(encoding="utf-8") == "new\n"
     assert [p.name for p in tmp_path.iterdir()] == ["a.yaml"]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    "rename",
+    [
+        {"report_name": "Daily revenue"},  # into another file's report
+        {"report_name": "Release health", "environment": "sandbox"},  # into one document of a multi-doc file
+    ],
+)
+def test_a_remote_rename_onto_another_files_report_is_refused_not_written(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any, rename: dict[str, str]
+) -> None:
+    """The server allows two reports with one name; two files may not declare it. Writing the rename
+    would leave a folder that validate, plan and apply refuse, under "plan shows no changes"."""
+    root = project(tmp_path)
+    ids = seed(emulator, root / "reports")
+    digest = root / "reports" / "weekly-sandbox-digest.yaml"
+    text = digest.read_text(encoding="utf-8")
+    digest.write_text(f"id: {ids['Weekly sandbox digest/sandbox']}\n{text}", encoding="utf-8")
+    before = digest.read_bytes()
+    emulator.update_report(ids["Weekly sandbox digest/sandbox"], {"environment": "production", **rename})
+    emulator.update_report(ids["Growth snapshot/production"], {"send_at": "06:30"})
+    result = cli("refresh", env=env, cwd=root)
+    assert result.code == 1, result.out
+    assert digest.read_bytes() == before
+    assert "reports/weekly-sandbox-digest.yaml: the remote report is now" in result.err
+    assert "which reports/" in result.err and "declares too" in result.err
+    assert "Refreshed 1 file(s)" in result.out
+    assert cli("validate", cwd=root).code == 0
+
+
+@pytest.mark.parametrize("name", ["a\nApply complete: 9 created", "b\r::warning::x", "c\x1b[2J\u2028d"])
+def test_a_hostile_file_name_starts_no_line_of_the_diff(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any, name: str
+) -> None:
+    """The diff header names the file: a line break in its name (a pull request can add such a file)
+    is shown escaped, like every other file name reportsync prints."""
+    from channels import runner_commands, terminal_controls
+
+    made = emulator.add_report(report("Daily revenue", send_at="06:30"))
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    text = yaml.safe_dump(report("Daily revenue", id=made["id"]), sort_keys=False)
+    (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    for argv in (("refresh", "--dry-run"), ("refresh",)):
+        result = cli(*argv, env={**env, "GITHUB_ACTIONS": "true"}, cwd=tmp_path)
+        assert result.code == 0, result.err
+        assert terminal_controls(result.out) == [] and runner_commands(result.out) == []
+        starts = [line.split(" ", 1)[0] for line in result.out.splitlines()]
+        assert all(s[:1] in "+- @" or s in ("Dry", "Refreshed") for s in starts if s), result.out
+
+
+def test_a_crlf_file_keeps_its_line_endings(tmp_path: Path, cli: Any, emulator: Emulator, env: Any) -> None:
+    """A file written on Windows (CRLF) is rewritten CRLF: only the changed value differs, byte for byte,
+    not every line of the file; a file mixing line endings is refused, not normalised."""
+    made = emulator.add_report(report("Daily revenue", send_at="06:30"))
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    text = f"# comment\nid: {made['id']}\n" + yaml.safe_dump(report("Daily revenue"), sort_keys=False)
+    crlf = text.replace("\n", "\r\n").encode()
+    (folder / "a.yaml").write_bytes(crlf)
+    result = cli("refresh", env=env, cwd=tmp_path)
+    assert result.code == 0, result.err
+    after = (folder / "a.yaml").read_bytes()
+    assert after.count(b"\n") == after.count(b"\r\n") == crlf.count(b"\r\n"), after
+    removed, added = changed_lines(crlf.decode(), after.decode())
+    assert [line.strip() for line in removed + added] == ["send_at: 09:00", 'send_at: "06:30"'], after
+    assert "No changes" in cli("plan", env=env, cwd=tmp_path).out
+    emulator.update_report(made["id"], {"send_at": "07:00"})
+    mixed = after.replace(b"# comment\r\n", b"# comment\n")
+    (folder / "a.yaml").write_bytes(mixed)
+    refused = cli("refresh", env=env, cwd=tmp_path)
+    assert refused.code == 1 and "mixes line endings" in refused.err
+    assert (folder / "a.yaml").read_bytes() == mixed
+
+
+def test_a_file_with_a_byte_order_mark_keeps_it(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any
+) -> None:
+    """Notepad writes a UTF-8 BOM; validate reads such a file, so refresh rewrites it (BOM kept)."""
+    made = emulator.add_report(report("Daily revenue", send_at="06:30"))
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    text = f"\ufeff# comment\nid: {made['id']}\n" + yaml.safe_dump(report("Daily revenue"), sort_keys=False)
+    (folder / "a.yaml").write_text(text, encoding="utf-8")
+    result = cli("refresh", env=env, cwd=tmp_path)
+    assert result.code == 0, result.err
+    after = (folder / "a.yaml").read_text(encoding="utf-8")
+    assert after.startswith("\ufeff# comment\n")
+    removed, added = changed_lines(text, after)
+    assert [line.strip() for line in removed + added] == ["send_at: 09:00", 'send_at: "06:30"']
+
+
+def test_a_refused_layout_points_at_plan_not_at_a_diff_it_did_not_print() -> None:
+    with pytest.raises(LayoutError) as caught:
+        rewrite(
+            "report_name: x\ndestinations:\n   -   type: a\n       id: b\n",
+            {1: {"report_name": "y"}},
+            "f.yaml",
+        )
+    assert "`reportsync plan` shows them" in caught.value.message and "diff above" not in caught.value.message

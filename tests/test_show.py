@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from helpers import report, write_reports
 
@@ -60,3 +61,42 @@ def test_show_explains_what_it_cannot_find(tmp_path: Path, cli: Any, emulator: E
     assert bad_id.code == 1 and '"a b" is not a valid report id' in bad_id.err
     neither = cli("show", env=env, cwd=tmp_path)
     assert neither.code == 1 and "show needs a report name or --id ID" in neither.err
+
+
+def test_show_does_not_call_a_report_unmanaged_when_the_files_cannot_tell(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any
+) -> None:
+    """A file that does not read may be the one that manages the report: "import adopts it" would be
+    false (and import refuses an invalid folder), so the managing file is unknown."""
+    made = emulator.add_report(report("Daily revenue"))
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "daily.yaml").write_text(f"id: {made['id']}\nreport_name: Daily revenue\nsend_at: 9\n")
+    result = cli("show", "Daily revenue", env=env, cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert "no file manages it" not in result.out and "import" not in result.out
+    assert "# managing file unknown: reports/ has problems (`reportsync validate` names them)" in result.out
+    data = json.loads(cli("show", "--id", made["id"], "--format", "json", env=env, cwd=tmp_path).out)
+    assert data[0]["managed_by"] is None and data[0]["managed_by_known"] is False
+    # a file that reads still names its report while another file is broken
+    (folder / "daily.yaml").unlink()
+    write_reports(folder, [report("Daily revenue"), report("Broken", send_at="9")])
+    assert "# managed by reports/r0000.yaml:1" in cli("show", "Daily revenue", env=env, cwd=tmp_path).out
+
+
+@pytest.mark.parametrize("name", ["y ##[error]legacy forged", "##[group]x", "a ##[ b ##["])
+def test_a_name_with_a_legacy_workflow_command_still_shows_as_a_valid_file(
+    tmp_path: Path, cli: Any, emulator: Emulator, env: Any, name: str
+) -> None:
+    """Output defuses `##[` for CI logs; show's YAML writes it as an escape that YAML reads back
+    (`"##\\x5b"`), so the shown file still pins the same name and plan shows no changes."""
+    from channels import runner_commands
+
+    made = emulator.add_report(report(name))
+    result = cli("show", "--id", made["id"], env=env, cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert runner_commands(result.out) == []
+    assert yaml.safe_load(result.out)["report_name"] == name
+    write_reports(tmp_path / "reports", [])
+    (tmp_path / "reports" / "shown.yaml").write_text(result.out, encoding="utf-8")
+    assert "No changes. Remote reports match" in cli("plan", env=env, cwd=tmp_path).out

@@ -109,3 +109,15 @@ def test_what_a_whole_folder_run_would_not_read_is_not_checked(tmp_path: Path) -
         'Not checked (2 files, not in a reports folder): ".github/workflows/plan.yml", "team/notes.txt".'
         in (done.err)
     )
+
+
+@pytest.mark.parametrize("named", ["reports", "reports/", "./reports", "reports/sub", "."])
+def test_a_folder_named_as_file_is_refused_not_called_valid(repo: Path, named: str) -> None:
+    """`validate reports/` must not answer "0 reports in 0 files: all valid." over a broken folder."""
+    (repo / "reports" / "sub").mkdir()
+    result = run_cli("validate", named, cwd=repo)
+    assert result.code == 1, result.out
+    assert "all valid" not in result.out
+    assert "is a folder: validate FILE... names files; `reportsync validate` checks the whole" in result.err
+    as_json = json.loads(run_cli("validate", named, "--format", "json", cwd=repo).out)
+    assert as_json["error"]["exit_status"] == 1

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from reportsync import __version__
 from reportsync.console import Console
-from reportsync.errors import ExitStatus
+from reportsync.errors import UsageError
 from reportsync.handlers import (
     run_apply,
     run_destinations,
@@ -128,9 +128,9 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        """A usage mistake exits 1, never 2: exit 2 means "changes found" to plan --detailed-exitcode."""
-        self.print_usage(sys.stderr)
-        self.exit(int(ExitStatus.ERROR), f"{self.prog}: error: {message}\n")
+        """A usage mistake exits 1, never 2 (exit 2 means "changes found" to plan --detailed-exitcode);
+        raised as UsageError, so that the CLI shows it through the console: the message quotes argv."""
+        raise UsageError(f"{self.prog}: {message}", self.format_usage())
 
 
 def _add_plan(p: argparse.ArgumentParser) -> None:

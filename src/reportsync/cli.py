@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from reportsync.console import ENCODING_ERRORS, Console
-from reportsync.errors import ExitStatus, Problem, ReportsyncError
+from reportsync.errors import ExitStatus, Problem, ReportsyncError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,13 +31,30 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
     words = sys.argv[1:] if argv is None else list(argv)
     try:
         args = build_parser(words[0] if words and words[0] in COMMANDS else None).parse_args(words)
-    except SystemExit as exc:  # argparse printed help, the version or a usage error
+    except SystemExit as exc:  # argparse printed help or the version
         return int(exc.code or 0)
+    except UsageError as exc:
+        return usage_failed(words, console, exc)
     color = not args.no_color and "NO_COLOR" not in console.env and console.out.isatty()
     status = run(args, replace(console, color=color, debug=args.debug))
     for stream in {console.out, console.err} & {sys.stdout, sys.stderr}:
         _settle(stream)
     return status
+
+
+def usage_failed(words: Sequence[str], console: Console, exc: UsageError) -> int:
+    """The usage and the mistake on stderr, through the console (redacted, argv shown as data); with
+    --format json among the words, also the JSON error document."""
+    from argparse import Namespace
+    from itertools import pairwise
+
+    arm_redaction(console)
+    wants_json = "--format=json" in words or ("--format", "json") in pairwise(words)
+    try:
+        console.traceback(exc.usage)
+        return fail(Namespace(format="json" if wants_json else None), console, exc.message, ExitStatus.ERROR)
+    except BrokenPipeError:
+        return CLOSED_PIPE
 
 
 def arm_redaction(console: Console) -> None:

@@ -64,9 +64,9 @@ def open_client(
     pool_size = pool_size or max(project.parallelism, 4) * 2
     if emulator:
         from reportsync.emulator import Emulator
-        from reportsync.emulator.demo import DEMO_REPORTS  # what `reportsync emulator --demo` serves too
+        from reportsync.emulator.demo import DEMO_REPORTS, DEMO_SEED  # what `emulator --demo` serves too
 
-        with Emulator(seed=1) as emu:
+        with Emulator(seed=DEMO_SEED) as emu:
             for report in DEMO_REPORTS:
                 emu.add_report(report)
             console.info(

@@ -35,6 +35,14 @@ class ReportsyncError(Exception):
         return self.message
 
 
+class UsageError(ReportsyncError):
+    """A mistake on the command line; `usage` is the command's usage text (several lines)."""
+
+    def __init__(self, message: str, usage: str) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One user mistake at a place in a file (line/col are 1-based; 0 when unknown)."""

@@ -266,9 +266,11 @@ def dump_report(payload: dict[str, Any]) -> str:
         # YAML 1.1 readers take an unquoted 06:00 for a number, and fold line breaks such as
         # U+0085 in single quotes into spaces: double quotes escape them and keep them exact.
         exact = re.fullmatch(r"[0-9:]+", data) or re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]", data)
-        style = '"' if exact else None
+        style = '"' if exact or "##[" in data else None  # "##[": written as ##\x5b below
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
     _Dumper.add_representer(str, _str)
     text: str = yaml.dump(payload, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096)
-    return text
+    # Only double-quoted scalars hold "##[" (a legacy workflow command that output defuses, changing
+    # the value): the escape \x5b reads back as "[" and is inert in a CI log.
+    return text.replace("##[", "##\\x5b")

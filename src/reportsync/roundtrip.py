@@ -67,7 +67,7 @@ def _layout_of(text: str, label: str) -> YAML:
                 break
     raise LayoutError(
         f"{label}: its layout cannot be kept byte for byte when rewritten; "
-        "edit the differing values by hand (the diff above shows them)"
+        "edit the differing values by hand (`reportsync plan` shows them)"
     )
 
 

@@ -14,6 +14,7 @@ TEMPLATE_DIR = os.path.join(os.path.dirname(__file__), "templates")
 # Where the action and the pre-commit hook live: the repository this package is released from.
 ACTION_REPOSITORY = "reportsync/reportsync"
 WORKFLOWS = ("reportsync-plan.yml", "reportsync-apply.yml", "reportsync-drift.yml")
+PLAN_FILES = ("plan.json", "plan.md", "plan-comment.md")  # what the template .gitignore ignores
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +27,12 @@ class ScaffoldFile:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What init did: the files it created and the ones already there, left as they were."""
+    """What init did: the files it created and the ones already there, left as they were, and the plan
+    files an existing .gitignore does not ignore."""
 
     created: tuple[str, ...]
     skipped: tuple[str, ...]
+    unignored: tuple[str, ...] = ()
 
 
 def template(name: str) -> str:
@@ -85,7 +88,21 @@ def write_new(root: str, files: tuple[ScaffoldFile, ...]) -> Outcome:
         except OSError as exc:
             _cannot(target, exc.strerror or type(exc).__name__, created)
         created.append(item.path)
-    return Outcome(tuple(created), tuple(skipped))
+    missing = unignored(os.path.join(root, ".gitignore")) if ".gitignore" in skipped else ()
+    return Outcome(tuple(created), tuple(skipped), missing)
+
+
+def unignored(gitignore: str) -> tuple[str, ...]:
+    """The plan files that no plain pattern of an existing .gitignore matches (negations not followed)."""
+    from fnmatch import fnmatchcase
+
+    try:
+        with open(gitignore, encoding="utf-8", errors="replace") as handle:
+            lines = [line.strip() for line in handle]
+    except OSError:
+        return PLAN_FILES
+    patterns = [line.lstrip("/") for line in lines if line and not line.startswith(("#", "!"))]
+    return tuple(f for f in PLAN_FILES if not any(fnmatchcase(f, p) for p in patterns))
 
 
 def _cannot(target: str, reason: str, created: list[str]) -> NoReturn:

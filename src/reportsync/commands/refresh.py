@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -93,19 +94,46 @@ def refresh_project(project: Project, plan: Plan, remote: tuple[RemoteReport, ..
     for change in plan.changes:
         if change.action == "update" and change.file and change.remote_id in by_id:
             by_file[change.file].append(change)
+    refused = list(identity_clashes(project.reports, by_file, by_id).items())
     files: list[FileRefresh] = []
-    refused: list[tuple[str, str]] = []
     for path, changes in by_file.items():
-        old = Path(path).read_text(encoding="utf-8")
+        if path in dict(refused):
+            continue
+        raw = read_exactly(path)
         try:
+            old, restore = windows_text(raw, path)
             new = rewrite(old, edits_of(changes, by_id), path)
             check_rewrite(old, new, path, {c.line: by_id[str(c.remote_id)] for c in changes})
         except LayoutError as exc:
             refused.append((path, exc.message))
             continue
-        files.append(FileRefresh(path, old, new, tuple(changes)))
+        files.append(FileRefresh(path, raw, restore(new), tuple(changes)))
     creates = plan.count("create")
     return RefreshOutcome(project, tuple(files), tuple(refused), creates)
+
+
+def identity_clashes(
+    folder: str, by_file: dict[str, list[Change]], by_id: dict[str, RemoteReport]
+) -> dict[str, str]:
+    """file -> why not: files whose remote report now has the (environment, name) another document
+    declares. The server allows two reports with one name; two files may not declare it (validate)."""
+    from reportsync.desired import load_desired
+    from reportsync.render import quoted
+
+    renamed = {(c.file, c.line): by_id[str(c.remote_id)].identity for cs in by_file.values() for c in cs}
+    declared: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for spec in load_desired(folder):
+        declared[renamed.get((spec.file, spec.line), spec.identity)].append(spec.where)
+    clashes: dict[str, str] = {}
+    for (path, line), (env, name) in renamed.items():
+        others = [w for w in declared[(env, name)] if w != f"{path}:{line}"]
+        if others and path not in clashes:
+            clashes[str(path)] = (
+                f"{path}: the remote report is now named {quoted(name)} ({env}), which {others[0]} declares"
+                " too; two files cannot declare one report: rename one of them in the dashboard (the file"
+                " is left untouched)"
+            )
+    return clashes
 
 
 def edits_of(changes: list[Change], by_id: dict[str, RemoteReport]) -> dict[int, dict[str, Any]]:
@@ -141,12 +169,31 @@ def check_rewrite(old: str, new: str, path: str, remote_by_line: dict[int, Remot
         raise LayoutError(f"{path}: the rewritten file would not read back as the remote reports")
 
 
+def windows_text(raw: str, path: str) -> tuple[str, Callable[[str], str]]:
+    """(the text without a BOM and with LF line endings, what puts them back on a rewritten text);
+    LayoutError for a file that mixes line endings (no one rewrite keeps it)."""
+    from reportsync.roundtrip import LayoutError
+
+    bom = "\ufeff" if raw.startswith("\ufeff") else ""
+    text = raw[len(bom) :].replace("\r\n", "\n")
+    crlf = "\r\n" in raw
+    if "\r" in text or (crlf and "\n" in raw.replace("\r\n", "")):
+        raise LayoutError(f"{path}: the file mixes line endings; edit the differing values by hand")
+    return text, lambda new: bom + (new.replace("\n", "\r\n") if crlf else new)
+
+
+def read_exactly(path: str) -> str:
+    """The file's text with its line endings as they are (read_text would turn CRLF into LF)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
 def write_back(item: FileRefresh) -> str | None:
     """Replace the file atomically, unless someone changed it since it was read; why not, if not."""
     path = Path(item.path)
     temporary = path.with_name(f".{path.name}.reportsync-tmp")
     try:
-        if path.read_text(encoding="utf-8") != item.old:
+        if read_exactly(item.path) != item.old:
             return f"{item.path} changed during the refresh and was left untouched; run refresh again"
         with open(temporary, "w", encoding="utf-8", newline="") as handle:
             handle.write(item.new)

@@ -8,6 +8,7 @@ from reportsync.client import Client
 from reportsync.commands import projects_of
 from reportsync.connection import open_client
 from reportsync.console import Console
+from reportsync.desired import display_path
 from reportsync.errors import ExitStatus, ReportsyncError
 from reportsync.models import RemoteReport
 from reportsync.render import json_text, quoted
@@ -27,11 +28,11 @@ def run(args: Namespace, console: Console) -> int:
     project = projects[0]
     with open_client(project, console, args.emulator, args.timeout) as client:
         found = find(client, args)
-    managed = managing_files(project.reports, found)
+    managed, complete = managing_files(project.reports, found)
     if args.format == "json":
-        console.print(json_text(show_json(found, managed)))
+        console.print(json_text(show_json(found, managed, complete)))
     else:
-        console.print(show_text(found, managed))
+        console.print(show_text(found, managed, complete, display_path(project.reports)))
     return ExitStatus.OK
 
 
@@ -52,20 +53,25 @@ def find(client: Client, args: Namespace) -> list[RemoteReport]:
     raise ReportsyncError(f"no remote report is named {quoted(args.name)}{hint}")
 
 
-def managing_files(folder: str, reports: list[RemoteReport]) -> dict[str, str]:
-    """report id -> `file:line` of the file that manages it; empty when the files cannot be read."""
-    from reportsync.desired import collect
+def managing_files(folder: str, reports: list[RemoteReport]) -> tuple[dict[str, str], bool]:
+    """(report id -> `file:line` of the file that manages it, whether every file could be read): a
+    report missing from the map is unmanaged only when the second item is True."""
+    import os
 
+    from reportsync.desired import collect_all
+
+    if not os.path.lexists(folder):
+        return {}, True  # no reports folder: nothing manages any report
     try:
-        specs, problems, _ = collect(folder)
+        found = collect_all(folder)
     except ReportsyncError:
-        return {}
-    if problems:
-        return {}
+        return {}, False
+    specs, complete = found.specs, not found.problems and not found.skipped
     pinned = {s.pinned_id: s.where for s in specs if s.pinned_id}
     by_identity = {s.identity: s.where for s in specs if not s.pinned_id}
-    return {
+    managed = {
         r.id: pinned.get(r.id) or by_identity.get(r.identity, "")
         for r in reports
         if pinned.get(r.id) or by_identity.get(r.identity)
     }
+    return managed, complete

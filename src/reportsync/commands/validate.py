@@ -7,8 +7,9 @@ import os
 from reportsync.commands import projects_of
 from reportsync.config import Project
 from reportsync.console import Console
-from reportsync.desired import collect_all, collect_files
-from reportsync.errors import ExitStatus, Problem
+from reportsync.desired import collect_all, collect_files, display_path
+from reportsync.errors import ExitStatus, Problem, ReportsyncError
+from reportsync.render import quoted
 from reportsync.render.listing import skipped_files_note, validate_json, validate_summary
 from reportsync.validate import name_warnings
 
@@ -31,7 +32,8 @@ def run(args: Namespace, console: Console) -> int:
         console.annotate(problems)
     else:
         console.problems(problems, to_err=False)
-        bad_files = len({p.file for p in problems})
+        folders = {display_path(os.path.normpath(project.reports)) for project in projects}
+        bad_files = len({p.file for p in problems} - folders)  # a missing folder is no bad file
         console.print(validate_summary(reports, files, len(problems), bad_files))
     return ExitStatus.ERROR if problems else ExitStatus.OK
 
@@ -57,6 +59,13 @@ def _check_named(
 
     pre-commit hands over every changed YAML file, workflows included: the others are listed as skipped.
     """
+    # a folder typed as FILE; a link to one is what pre-commit may hand over for a linked folder
+    folders = [path for path in paths if os.path.isdir(path) and not os.path.islink(path)]
+    if folders:
+        raise ReportsyncError(
+            f"{quoted(folders[0])} is a folder: validate FILE... names files; "
+            "`reportsync validate` checks the whole reports folder (--reports DIR another one)"
+        )
     reports, checked = 0, 0
     problems: list[Problem] = []
     unique: dict[str, str] = {}

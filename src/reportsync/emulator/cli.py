@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from reportsync.constants import EMULATOR_DEMO_KEY, KEY_ENV, RESTART_HEADER, URL_ENV
-from reportsync.emulator.demo import DEMO_REPORTS
+from reportsync.emulator.demo import DEMO_REPORTS, DEMO_SEED
 from reportsync.emulator.faults import REWRITES
 from reportsync.emulator.flags import (
     CallFault,
@@ -276,7 +276,7 @@ def _emulator(args: argparse.Namespace, keys: list[str]) -> Emulator:
         paginate=not args.no_pagination,
         put_returns_minimal=args.put_returns_minimal,
         honour_idempotency=args.honour_idempotency,
-        seed=args.seed,
+        seed=DEMO_SEED if args.seed is None and args.demo else args.seed,
     )
     emulator.bind()
     return emulator

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# The ids of the demo project (the README's `i0VpEBOW`): `--emulator` and `emulator --demo` both use it.
+DEMO_SEED = 1
+
 # Chosen so that a newcomer's first plan of the example reports shows a create, an update and an
 # unmanaged report rather than only creates.
 DEMO_REPORTS: tuple[dict[str, Any], ...] = (

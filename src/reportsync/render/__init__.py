@@ -40,10 +40,11 @@ def quoted(text: str) -> str:
     return escaped(text)
 
 
-def code_span(text: str) -> str:
-    """Text from outside as a Markdown (GFM) inline code span, safe in a table cell or a heading: shown
-    literally, no HTML, formatting, link or @mention; `|` escaped for the table, the fence longer than
-    any run of backticks in the text. "" for empty text."""
+def code_span(text: str, in_table: bool = True) -> str:
+    """Text from outside as a Markdown (GFM) inline code span, safe in a table cell, a heading or a list:
+    shown literally, no HTML, formatting, link or @mention; `|` escaped in a table cell (GFM splits the
+    row before it reads the span; elsewhere the backslash would show), the fence longer than any run of
+    backticks in the text. "" for empty text."""
     import re
 
     text = shown(text)
@@ -51,7 +52,8 @@ def code_span(text: str) -> str:
         return ""
     fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
     pad = " " if text[0] in "` " or text[-1] in "` " else ""
-    return f"{fence}{pad}{text.replace('|', chr(92) + '|')}{pad}{fence}"
+    body = text.replace("|", chr(92) + "|") if in_table else text
+    return f"{fence}{pad}{body}{pad}{fence}"
 
 
 def error_json(message: str, status: int, problems: Sequence[Problem] = ()) -> dict[str, Any]:

@@ -21,6 +21,8 @@ def plural(count: int, noun: str) -> str:
 
 def validate_summary(reports: int, files: int, problems: int, bad_files: int = 0) -> str:
     """The closing line; the counts say what they count ("3 problems in 2 of 5 files")."""
+    if problems and not bad_files:  # e.g. a reports folder that is missing: no file read is bad
+        return f"{plural(problems, 'problem')}; {plural(files, 'file')} read."
     if problems:
         where = f"{bad_files} of {plural(files, 'file')}" if bad_files else plural(files, "file")
         return f"{plural(problems, 'problem')} in {where}."
@@ -98,8 +100,9 @@ def send_test_text(report: RemoteReport) -> str:
     return f"Test delivery requested for {report_title(report)}: accepted (202); it arrives shortly."
 
 
-def show_header(report: RemoteReport, managed_by: str) -> str:
-    """The comment lines above a shown report: who it is, its runs, and the file that manages it."""
+def show_header(report: RemoteReport, managed_by: str, folder: str | None = None) -> str:
+    """The comment lines above a shown report: who it is, its runs, and the file that manages it
+    (`folder`: the reports folder when some of its files could not be read, so "none" is unknown)."""
     env, name = report.identity
     runs = report.payload.get("runs")
     lines = [
@@ -109,21 +112,29 @@ def show_header(report: RemoteReport, managed_by: str) -> str:
     for key in ("created_at", "updated_at"):
         if isinstance(report.payload.get(key), str):
             lines.append(f"# {key.replace('_at', '')}: {report.payload[key]}")
-    lines.append(
-        f"# managed by {managed_by}" if managed_by else "# no file manages it (`reportsync import` adopts it)"
-    )
+    if managed_by:
+        lines.append(f"# managed by {managed_by}")
+    elif folder is not None:
+        lines.append(
+            f"# managing file unknown: {shown(folder)}/ has problems (`reportsync validate` names them)"
+        )
+    else:
+        lines.append("# no file manages it (`reportsync import` adopts it)")
     return "".join(line.replace("\n", " ") + "\n" for line in lines)
 
 
-def show_text(reports: Sequence[RemoteReport], managed: dict[str, str]) -> str:
+def show_text(reports: Sequence[RemoteReport], managed: dict[str, str], complete: bool, folder: str) -> str:
     """Each report as the YAML a file would hold (several: a multi-document stream)."""
     from reportsync.importer import report_text
 
-    texts = [report_text(r, None, show_header(r, managed.get(r.id, ""))) for r in reports]
+    unknown = None if complete else folder
+    texts = [report_text(r, None, show_header(r, managed.get(r.id, ""), unknown)) for r in reports]
     return "---\n".join(texts).rstrip("\n")
 
 
-def show_json(reports: Sequence[RemoteReport], managed: dict[str, str]) -> list[dict[str, Any]]:
+def show_json(
+    reports: Sequence[RemoteReport], managed: dict[str, str], complete: bool
+) -> list[dict[str, Any]]:
     from reportsync.importer import report_document
 
     return [
@@ -131,6 +142,7 @@ def show_json(reports: Sequence[RemoteReport], managed: dict[str, str]) -> list[
             **identity_json(r.id, *r.identity),
             "runs": r.payload.get("runs"),
             "managed_by": managed.get(r.id) or None,
+            "managed_by_known": complete or r.id in managed,
             "file": report_document(r),
         }
         for r in reports

@@ -192,8 +192,8 @@ def unmanaged_markdown(plan: Plan) -> str:
     for u in kept:
         note = " (ignored by config)" if u.ignored else ""
         lines.append(
-            f"- {markdown_cell(u.report_name)} ({markdown_cell(u.environment)}) "
-            f"id {markdown_cell(u.remote_id)}{note}"
+            f"- {code_span(u.report_name, in_table=False)} ({code_span(u.environment, in_table=False)}) "
+            f"id {code_span(u.remote_id, in_table=False)}{note}"
         )
     return "\n".join(lines)
 

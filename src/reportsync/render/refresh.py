@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Sequence
 
+from reportsync.escape import shown
 from reportsync.render import Paint, plain
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _COLOR = {"+": "32", "-": "31", "@": "36"}
 
 
-def _terminal_safe(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
 def diff_lines(path: str, old: str, new: str) -> list[str]:
-    """The unified diff of a file's old and new text (3 lines of context), one string per line."""
+    """The unified diff of a file's old and new text (3 lines of context), one string per line; the
+    file name and lines shown as data (a line break in a file name starts no line)."""
     lines = difflib.unified_diff(
-        old.splitlines(), new.splitlines(), f"a/{path}", f"b/{path}", lineterm="", n=3
+        old.splitlines(), new.splitlines(), f"a/{shown(path)}", f"b/{shown(path)}", lineterm="", n=3
     )
-    return [_terminal_safe(line) for line in lines]
+    return [shown(line) for line in lines]
 
 
 def file_diff(path: str, old: str, new: str, paint: Paint = plain) -> str:
@@ -38,7 +34,7 @@ def file_diff(path: str, old: str, new: str, paint: Paint = plain) -> str:
 
 def refresh_summary(folder: str, files: int, refused: int, creates: int, dry_run: bool) -> str:
     """The closing line: what was (or would be) rewritten, and what refresh left to others."""
-    lines = []
+    lines, folder = [], shown(folder)
     if not files and not refused:
         lines.append(f"Nothing to refresh: every managed file in {folder}/ matches its remote report.")
     elif dry_run:

@@ -13,8 +13,10 @@ def init_text(directory: str, outcome: Outcome, action: str) -> str:
     lines += ["Created:", *(f"  + {path}" for path in outcome.created)] if outcome.created else []
     if outcome.skipped:
         lines += ["Skipped (already there, left as they are):", *(f"  = {path}" for path in outcome.skipped)]
-    if ".gitignore" in outcome.skipped:
-        lines.append("Add plan.json, plan.md and plan-comment.md to your .gitignore (saved plans).")
+    if outcome.unignored:
+        *most, last = outcome.unignored
+        files = f"{', '.join(most)} and {last}" if most else last
+        lines.append(f"Add {files} to your .gitignore (saved plans).")
     lines += [
         "",
         "Next steps:",
