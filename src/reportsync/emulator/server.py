@@ -49,11 +49,7 @@ class Emulator:
         Raises ValueError for a repeated key, or for several keys with a state file (which holds one).
         """
         self.host, self.port, self.key = host, port, key
-        keys = (key, *more_keys)
-        if len(set(keys)) != len(keys):
-            raise ValueError("each key must be given once")
-        if more_keys and state_file is not None:
-            raise ValueError("a state file holds one project: use one key with it")
+        keys = _checked_keys(key, more_keys, state_file)
         path = Path(state_file) if state_file is not None else None
         listing = _listing(destinations)
         self.faults = Faults()
@@ -224,6 +220,18 @@ class _Server(ThreadingHTTPServer):
         with self._open_lock:
             for connection in self._open:
                 shutdown_socket(connection)
+
+
+def _checked_keys(
+    key: str, more_keys: tuple[str, ...], state_file: str | os.PathLike[str] | None
+) -> tuple[str, ...]:
+    """Every key the emulator accepts; ValueError for a repeated key, or several keys with a state file."""
+    keys = (key, *more_keys)
+    if len(set(keys)) != len(keys):
+        raise ValueError("each key must be given once")
+    if more_keys and state_file is not None:
+        raise ValueError("a state file holds one project: use one key with it")
+    return keys
 
 
 def _listing(destinations: DestinationsArg) -> list[dict[str, str]] | None:

@@ -16,17 +16,18 @@ EXIT_MEANINGS = {
     3: "refused by a safety guard: stale plan file, threshold exceeded, no confirmation",
     4: "apply finished, but some changes failed or were skipped",
     130: "interrupted (Ctrl-C)",
+    141: "the output's reader went away (a closed pipe, e.g. `| head`)",
 }
-# The codes each command can end with (the others: 0, 1 and 130).
+# The codes each command can end with (the others: 0, 1, 130 and 141).
 EXIT_CODES = {
-    "plan": (0, 1, 2, 3, 130),
-    "apply": (0, 1, 3, 4, 130),
-    "validate": (0, 1),
-    "schema": (0, 1),
-    "completion": (0, 1),
+    "plan": (0, 1, 2, 3, 130, 141),
+    "apply": (0, 1, 3, 4, 130, 141),
+    "validate": (0, 1, 141),
+    "schema": (0, 1, 141),
+    "completion": (0, 1, 141),
 }
 
 
 def exit_codes(command: str | None) -> str:
-    codes = EXIT_CODES.get(command or "", (0, 1, 130)) if command else tuple(EXIT_MEANINGS)
+    codes = EXIT_CODES.get(command or "", (0, 1, 130, 141)) if command else tuple(EXIT_MEANINGS)
     return "exit codes:\n" + "\n".join(f"  {code:<4} {EXIT_MEANINGS[code]}" for code in codes)
