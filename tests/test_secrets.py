@@ -179,9 +179,12 @@ def test_plain_http_to_a_remote_host_is_refused_before_any_connection(
     )
 
 
-def test_tls_verification_is_on_and_never_disabled() -> None:
-    session = new_session(4)
-    assert session.verify is True and session.trust_env  # trust_env: REQUESTS_CA_BUNDLE is honoured
+def test_tls_verification_is_on_and_never_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    assert new_session(4).verify is True
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/corp/ca.pem")  # honoured, as requests itself would
+    assert new_session(4).verify == "/corp/ca.pem"
     banned = re.compile(r"verify\s*=\s*False|CERT_NONE|check_hostname\s*=\s*False|_create_unverified_context")
     offenders = [p for p in (ROOT / "src").rglob("*.py") if banned.search(p.read_text(encoding="utf-8"))]
     assert offenders == []

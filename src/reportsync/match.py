@@ -68,29 +68,31 @@ def check_near_names(
         if report.id not in claimed:
             env, name = report.identity
             loose[(env, loose_name(name))].append(report)
+    declared: dict[tuple[str, str], list[DesiredReport]] = defaultdict(list)
+    for spec in desired:  # one pass: each name made loose once, so a large folder costs no N² work
+        env, name = spec.identity
+        declared[(env, loose_name(name))].append(spec)
     problems: list[Problem] = []
     for spec in desired:
         env, name = spec.identity
         if pairs.get(spec.where) is None and not spec.pinned_id:
-            found = loose.get((env, loose_name(name)), [])
+            key = (env, loose_name(name))
+            found = loose.get(key, [])
             if found:
                 problems.append(Problem(spec.file, spec.line, 0, _near_text(name, found)))
             else:
-                problems.extend(_near_desired(spec, desired))
+                problems.extend(_near_desired(spec, declared[key]))
     if problems:
         raise PlanError(_summarise(problems), tuple(problems))
 
 
-def _near_desired(spec: DesiredReport, desired: Sequence[DesiredReport]) -> list[Problem]:
-    """A problem when another file declares a name equal to this new report's after trimming and NFC:
-    a server storing names so would hold two reports of one name."""
-    env, name = spec.identity
-    for other in desired:
-        if (
-            other.identity[0] == env
-            and other.identity[1] != name
-            and loose_name(other.identity[1]) == loose_name(name)
-        ):
+def _near_desired(spec: DesiredReport, alike: Sequence[DesiredReport]) -> list[Problem]:
+    """A problem when another file declares a name equal to this new report's after trimming and NFC
+    (`alike`: the reports whose loose name is this one's): a server storing names so would hold two
+    reports of one name."""
+    name = spec.identity[1]
+    for other in alike:
+        if other.identity[1] != name:
             text = (
                 f"report_name {escaped(name)} would be created beside {escaped(other.identity[1])} of "
                 f"{other.file}:{other.line}, names that differ only in outer whitespace or Unicode form: a "

@@ -38,6 +38,8 @@ def loose_name(name: str) -> str:
     Outer whitespace is what common servers' trim functions remove, not only str.strip()'s: U+FEFF
     too (JavaScript's trim()) and every character up to U+0020 (Java's String.trim()).
     """
+    if name.isascii() and name.isprintable() and name[:1] != " " and name[-1:] != " ":
+        return name  # NFC already, and nothing a trim would remove
     text = unicodedata.normalize("NFC", name)
     start, end = 0, len(text)
     while start < end and _trimmed(text[start]):
@@ -53,6 +55,8 @@ def _trimmed(char: str) -> bool:
 
 def name_oddities(name: str) -> list[str]:
     """What in a name a server may store differently (empty: nothing): outer spaces, non-NFC, controls."""
+    if name.isascii() and name.isprintable() and name == name.strip():
+        return []  # the usual name, decided without a look at each character
     found = []
     if name != name.strip():
         found.append("leading or trailing whitespace")

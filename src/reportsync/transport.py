@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 import time
@@ -57,6 +58,13 @@ def new_session(pool_size: int) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers.update({"User-Agent": f"reportsync/{__version__}", "Accept": "application/json"})
+    # The proxy is chosen once per API host (choose_proxy) and the key is sent by `send`: requests' own
+    # look-ups of proxies and ~/.netrc in the environment, on every request, are off. What else it took
+    # from the environment, the CA bundle, is read here as requests reads it.
+    session.trust_env = False
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
     return session
 
 

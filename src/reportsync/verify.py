@@ -57,19 +57,24 @@ def unconverged(result: ApplyResult, remote: Sequence[RemoteReport]) -> ApplyRes
     from reportsync.apply import ApplyResult
 
     by_id = {r.id: r for r in remote}
-    return ApplyResult(tuple(_converged(r, by_id, remote) for r in result.results))
+    named: dict[tuple[str, str], list[str]] = {}  # identity -> ids: one pass, not one scan per change
+    for report in remote:
+        named.setdefault(report.identity, []).append(report.id)
+    return ApplyResult(tuple(_converged(r, by_id, named) for r in result.results))
 
 
 def _converged(
-    r: ChangeResult, by_id: Mapping[str, RemoteReport], remote: Sequence[RemoteReport]
+    r: ChangeResult, by_id: Mapping[str, RemoteReport], named: Mapping[tuple[str, str], list[str]]
 ) -> ChangeResult:
     if r.status != "applied":
         return r
-    why = _divergence(r, by_id, remote)
+    why = _divergence(r, by_id, named)
     return replace(r, status="failed", message=f"applied, but {why}") if why else r
 
 
-def _divergence(r: ChangeResult, by_id: Mapping[str, RemoteReport], remote: Sequence[RemoteReport]) -> str:
+def _divergence(
+    r: ChangeResult, by_id: Mapping[str, RemoteReport], named: Mapping[tuple[str, str], list[str]]
+) -> str:
     change, rid = r.change, r.remote_id or r.change.remote_id or ""
     held = by_id.get(rid)
     if change.action == "delete":
@@ -80,7 +85,7 @@ def _divergence(r: ChangeResult, by_id: Mapping[str, RemoteReport], remote: Sequ
     found = differences(change.body, held.payload)
     if found:
         return "the server holds " + "; ".join(found)
-    twins = [x.id for x in remote if x.identity == change.identity]
+    twins = named.get(change.identity, [])
     if change.action == "create" and len(twins) > 1:
         name = escaped(change.report_name)
         return f"the server holds {len(twins)} reports named {name}: ids {', '.join(twins)}"
