@@ -1,11 +1,15 @@
 """The floor of `reportsync plan`: only the unavoidable work, timed beside the real command.
 
-Start Python, import what plan truly needs (yaml, requests, json), parse every file with libyaml's C
-loader, fetch every page (limit=100, starting_after) and the destinations over ONE keep-alive session,
-compare dicts. Usage: floor_plan.py DIR (key and URL from QONVERSION_SECRET_KEY / QONVERSION_API_URL).
+Start Python, import what plan truly needs (yaml, requests, json) and the toolkit every comparable CLI
+uses (argparse, dataclasses: ../shared/perf-notes.md, issue 15), parse its command line, parse every file
+with libyaml's C loader, fetch every page (limit=100, starting_after) and the destinations over ONE
+keep-alive session, compare dicts.
+Usage: floor_plan.py DIR (key and URL from QONVERSION_SECRET_KEY / QONVERSION_API_URL).
 Prints the number of differing reports; exits 1 if any differ, so a wrong floor cannot look fast.
 """
 
+import argparse
+import dataclasses  # noqa: F401  (part of the floor: every comparable CLI keeps its data in dataclasses)
 import json
 import os
 import sys
@@ -47,8 +51,11 @@ def fetch(session, url, path):
 
 
 def main():
+    parser = argparse.ArgumentParser(prog="floor")
+    parser.add_argument("folder")
+    folder = parser.parse_args().folder
     url = os.environ["QONVERSION_API_URL"]
-    want = desired(sys.argv[1])
+    want = desired(folder)
     with requests.Session() as session:
         session.headers["Authorization"] = "Bearer " + os.environ["QONVERSION_SECRET_KEY"]
         remote = fetch(session, url, "/scheduled-reports")

@@ -259,8 +259,8 @@ def write_results(res: Results, path: Path, analysis: str = "") -> None:
     lines += [f"- {'PASS' if t.ok else '**MISS**'}: {t.text}" for t in res.targets()]
     lines += [
         "",
-        "## plan vs its floor (floor_plan.py: python + yaml/requests/json + C-loader parse + one-session "
-        "paging + dict compare)",
+        "## plan vs its floor (floor_plan.py: python + yaml/requests/json/argparse/dataclasses "
+        "+ C-loader parse + one-session paging + dict compare)",
         "",
         *versus_table(res, "plan"),
         "",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -152,6 +151,8 @@ def _write(change: Change, api: ReportsApi, reserved: frozenset[str]) -> ChangeR
 
 def _create(change: Change, api: ReportsApi, reserved: frozenset[str]) -> ChangeResult:
     assert change.body is not None
+    import uuid  # plan never creates: keep its start-up lean
+
     key = str(uuid.uuid4())  # one key per planned create, reused if it is posted again
     try:
         return _checked(change, api.create_report(change.body, key))

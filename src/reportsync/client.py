@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import time
-import uuid
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
@@ -110,6 +109,8 @@ class Client:
         Pass the same `idempotency_key` when posting the same planned report again, so that a server
         honouring the header can recognise the repeat.
         """
+        import uuid  # only a create needs it (uuid imports platform: ~3 ms off every plan)
+
         headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
         resp = self._call("POST", REPORTS, CREATE, body=body, headers=headers)
         data = read_json(resp, "POST", REPORTS, ambiguous=True)

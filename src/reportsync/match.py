@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from fnmatch import fnmatchcase
@@ -144,6 +143,8 @@ def check_destinations(desired: Sequence[DesiredReport], destinations: Sequence[
         for index, dest in enumerate(spec.payload["destinations"]):
             if (dest["type"], dest["id"]) in known:
                 continue
+            import difflib  # only an unknown destination gets here
+
             close = difflib.get_close_matches(dest["id"], known_ids, n=3, cutoff=0.5)
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
             problems.append(
