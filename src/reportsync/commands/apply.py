@@ -278,7 +278,7 @@ def report_results(outcomes: list[tuple[Project, ApplyResult]], args: Namespace,
     many = len(outcomes) > 1
     if args.format == "json":
         docs = [result_json(r) for _, r in outcomes]
-        console.print(json_text(by_project([p.name for p, _ in outcomes], docs) if many else docs[0]))
+        console.print(json_text(by_project([p.name for p, _ in outcomes], docs)))
     for project, result in outcomes:
         if args.format == "text" and result.results:
             console.print()

@@ -37,7 +37,7 @@ def run(args: Namespace, console: Console) -> int:
     if args.format == "json":
         docs = [doctor_json(found, shape) for found, shape, _ in results]
         names = [p.name for p in projects]
-        console.print(json_text(by_project(names, docs) if many else docs[0]))
+        console.print(json_text(by_project(names, docs)))
     else:
         for project, (found, _, url) in zip(projects, results, strict=True):
             if many:

@@ -174,8 +174,7 @@ def write_files(folder: Path, files: tuple[ImportFile, ...], redact: Callable[[s
 def show_imports(outcomes: list[ImportOutcome], args: Namespace, console: Console) -> None:
     if args.format == "json":
         docs = [import_json(o) for o in outcomes]
-        many = len(outcomes) > 1
-        console.print(json_text(by_project([o.project.name for o in outcomes], docs) if many else docs[0]))
+        console.print(json_text(by_project([o.project.name for o in outcomes], docs)))
         return
     for o in outcomes:
         if len(outcomes) > 1:

@@ -184,7 +184,7 @@ def show_plans(plans: list[ProjectPlan], args: Namespace, console: Console, summ
     many = len(plans) > 1
     if args.format == "json":
         docs = [plan_json(p.plan) for p in plans]
-        console.print(json_text(by_project([p.project.name for p in plans], docs) if many else docs[0]))
+        console.print(json_text(by_project([p.project.name for p in plans], docs)))
     for p in plans:
         title = f"reportsync plan — {code_span(p.project.name)}" if many else "reportsync plan"
         markdown = render_plan_markdown(p.plan, title)

@@ -209,8 +209,7 @@ def show(outcomes: list[RefreshOutcome], args: Namespace, console: Console) -> N
         docs = [
             refresh_json([(f.path, f.old, f.new) for f in o.files], o.refused, args.dry_run) for o in outcomes
         ]
-        many = len(outcomes) > 1
-        console.print(json_text(by_project([o.project.name for o in outcomes], docs) if many else docs[0]))
+        console.print(json_text(by_project([o.project.name for o in outcomes], docs)))
         return
     for o in outcomes:
         if len(outcomes) > 1:

@@ -79,6 +79,9 @@ def project_heading(name: str, paint: Paint = plain) -> str:
 
 
 def by_project(names: Sequence[str], documents: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The one JSON wrapper of a run over several projects: each document tagged with its project."""
+    """The one JSON wrapper of a run: one project's document as it is; several, each tagged with its
+    project under "projects"."""
+    if len(documents) == 1:
+        return documents[0]
     projects = [{"project": name, **doc} for name, doc in zip(names, documents, strict=True)]
     return {"format_version": FORMAT_VERSION, "projects": projects}
